@@ -1,0 +1,47 @@
+"""Explosive ordnance risk education toolkit: lessons for phones, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import assets, content, i18n, security, settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the toolkit's Flask application."""
+    app = Flask(__name__, static_folder=None, instance_relative_config=True)
+    app.config.from_mapping(
+        MAX_CONTENT_LENGTH=64 * 1024,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        JSON_SORT_KEYS=False,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_mapping(settings.from_environment())
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    data_dir = Path(app.config["DATA"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = settings.ensure_secret_key(data_dir)
+
+    content.init_app(app)
+    i18n.init_app(app)
+    assets.init_app(app)
+    security.init_app(app)
+
+    from . import learning, site
+
+    app.register_blueprint(site.bp)
+    app.register_blueprint(learning.bp)
+
+    from .cli import cli
+
+    for command in cli.commands.values():
+        app.cli.add_command(command)
+    return app

@@ -1,0 +1,74 @@
+"""The ``eore`` command: serve the box, check a content pack, manage translations."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .content import PackError, check_pack
+from .i18n import i18n_cli
+from .settings import from_environment
+
+
+@click.group()
+def cli():
+    """Explosive ordnance risk education toolkit."""
+
+
+@cli.command()
+@click.option("--host", default="0.0.0.0", show_default=True,
+              help="address to listen on (0.0.0.0: every network of the box)")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="requests served at once")
+def serve(host, port, threads):
+    """Serve the toolkit with the production server (waitress)."""
+    from waitress import serve as waitress_serve
+
+    from . import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app()
+    except PackError as error:
+        click.echo(str(error), err=True)
+        click.echo("Fix these problems (eore check lists them too), then start again.", err=True)
+        sys.exit(1)
+    warnings = [p for p in app.extensions["eore"]["library"].problems if p.severity == "warning"]
+    if warnings:
+        click.echo(f"Starting with {len(warnings)} warning(s) about the content pack; "
+                   "run 'eore check' to see them.", err=True)
+    click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="eore")
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+def check(path):
+    """Validate a content pack (default: EORE_CONTENT); exit 1 if unusable."""
+    path = path or Path(from_environment()["CONTENT"])
+    library, problems = check_pack(path)
+    for problem in sorted(problems, key=lambda p: (p.file, p.line or 0)):
+        click.echo(str(problem))
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if library is None:
+        click.echo(f"{path}: {errors} error(s), {warnings} warning(s): the pack cannot be used.")
+        sys.exit(1)
+    click.echo(f"{library.name} {library.version}: {len(library.lessons)} lesson(s)")
+    click.echo("Translation coverage:")
+    for code, (done, total) in library.coverage().items():
+        info = library.locales[code]
+        click.echo(f"  {code} {info.name}: {done}/{total} lessons ({info.review})")
+    click.echo(f"{path}: 0 errors, {warnings} warning(s): the pack is usable.")
+
+
+cli.add_command(i18n_cli)
+
+
+def main():
+    """Run the ``eore`` command."""
+    cli(prog_name="eore")

@@ -1,0 +1,418 @@
+"""Load a content pack from disk into an immutable, indexed Library.
+
+The pack is read once at start (and on an explicit reload); views only ever
+see the Library. Every problem found is reported with its file and line.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from . import schema
+from .locales import KNOWN_LOCALES
+from .textfile import TextFileError, parse_front_matter, parse_yaml, read_text
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TEXT_FILE_RE = re.compile(r"^lesson\.([A-Za-z_-]+)\.md$")
+EXTERNAL_LINK_RE = re.compile(r"\]\(\s*<?(https?:|//)", re.IGNORECASE)
+ILLUSTRATION_BUDGET = 15 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in the pack, where it is, and whether it stops the pack."""
+
+    file: str
+    line: int | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity}: {self.message}"
+
+
+class PackError(Exception):
+    """The pack cannot be used; ``problems`` says why, file by file."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        lines = "\n".join(str(p) for p in errors)
+        super().__init__(f"The content pack cannot be used ({len(errors)} problem(s)):\n{lines}")
+
+
+@dataclass(frozen=True)
+class PackLocale:
+    """A language the pack offers, and whether its text has been reviewed."""
+
+    code: str
+    name: str
+    direction: str
+    review: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A way to report a hazard or get help, filled in by the operator."""
+
+    kind: str
+    value: str
+    label: MappingProxyType
+    note: MappingProxyType
+
+
+@dataclass(frozen=True)
+class Illustration:
+    """A picture of a lesson: its id and its path under the pack's media/."""
+
+    id: str
+    file: str
+
+
+@dataclass(frozen=True)
+class LessonText:
+    """The words of a lesson in one locale."""
+
+    locale: str
+    title: str
+    summary: str
+    objectives: tuple[str, ...]
+    key_messages: tuple[str, ...]
+    alt: MappingProxyType
+    body: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson: language-neutral facts plus its text in each locale."""
+
+    slug: str
+    audiences: tuple[str, ...]
+    threats: tuple[str, ...]
+    duration: int
+    order: int
+    illustrations: tuple[Illustration, ...]
+    texts: MappingProxyType
+
+
+@dataclass(frozen=True)
+class Library:
+    """The whole content pack in memory, indexed by slug."""
+
+    root: Path
+    name: str
+    version: str
+    source_locale: str
+    locales: MappingProxyType
+    contacts: tuple[Contact, ...]
+    lessons: MappingProxyType
+    problems: tuple[Problem, ...] = ()
+    _rendered: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def text_of(self, lesson: Lesson, locale: str) -> tuple[LessonText, bool]:
+        """Return the lesson's text in ``locale`` and whether it fell back."""
+        if locale in lesson.texts:
+            return lesson.texts[locale], False
+        return lesson.texts[self.source_locale], True
+
+    def lessons_for(self, audience: str | None = None) -> list[Lesson]:
+        """Return the lessons for an audience (all when None), in order."""
+        return [
+            lesson
+            for lesson in self.lessons.values()
+            if audience is None or audience in lesson.audiences
+        ]
+
+    def audiences(self) -> list[str]:
+        """Return the audiences that at least one lesson is made for."""
+        used = {a for lesson in self.lessons.values() for a in lesson.audiences}
+        return [a for a in schema.AUDIENCES if a in used]
+
+    def coverage(self) -> dict[str, tuple[int, int]]:
+        """Return, per locale, how many lessons are translated out of all."""
+        total = len(self.lessons)
+        return {
+            code: (sum(code in lesson.texts for lesson in self.lessons.values()), total)
+            for code in self.locales
+        }
+
+    def rendered(self, key, render):
+        """Return ``render()`` cached under ``key`` (the pack never changes in memory)."""
+        if key not in self._rendered:
+            self._rendered[key] = render()
+        return self._rendered[key]
+
+
+class _Collector:
+    """Gathers problems for one pack, relative to its root."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def add(self, path: Path, line, message, severity="error"):
+        try:
+            name = path.relative_to(self.root).as_posix()
+        except ValueError:
+            name = str(path)
+        self.problems.append(Problem(name, line, message, severity))
+
+    def reporter(self, path: Path, severity="error"):
+        return lambda line, message: self.add(path, line, message, severity)
+
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+
+def load_pack(root: Path | str) -> Library:
+    """Load and validate the pack at ``root``; raise PackError if it is unusable."""
+    root = Path(root).resolve()
+    found = _Collector(root)
+    if not (root / "pack.yaml").is_file():
+        found.add(root / "pack.yaml", None, f"no pack.yaml in {root}: is this a content pack folder?")
+        raise PackError(found.problems)
+    pack = _load_pack_file(root / "pack.yaml", found)
+    lessons = _load_lessons(root, pack, found) if pack else {}
+    if pack and not lessons and not found.has_errors():
+        found.add(root / "lessons", None, "the pack has no lessons")
+    if found.has_errors():
+        raise PackError(found.problems)
+    ordered = sorted(lessons.values(), key=lambda lesson: (lesson.order, lesson.slug))
+    return Library(
+        root=root,
+        name=str(pack["name"]),
+        version=str(pack["version"]),
+        source_locale=pack["source_locale"],
+        locales=MappingProxyType(pack["locales"]),
+        contacts=pack["contacts"],
+        lessons=MappingProxyType({lesson.slug: lesson for lesson in ordered}),
+        problems=tuple(found.problems),
+    )
+
+
+def check_pack(root: Path | str) -> tuple[Library | None, list[Problem]]:
+    """Load the pack for ``eore check``: the Library (or None) and every problem."""
+    try:
+        library = load_pack(root)
+    except PackError as error:
+        return None, error.problems
+    return library, list(library.problems)
+
+
+def _read_yaml(path: Path, found: _Collector):
+    try:
+        return parse_yaml(read_text(path))
+    except TextFileError as error:
+        found.add(path, error.line, error.message)
+        return None
+
+
+def _load_pack_file(path: Path, found: _Collector) -> dict | None:
+    doc = _read_yaml(path, found)
+    if doc is None:
+        return None
+    before = len(found.problems)
+    schema.validate(doc.data, schema.PACK_FIELDS, doc, found.reporter(path))
+    if len(found.problems) > before:
+        return None
+    data = doc.data
+    locales = {}
+    for code, info in data["locales"].items():
+        info = info or {}
+        known = KNOWN_LOCALES.get(code)
+        if known is None and not (info.get("name") and info.get("direction")):
+            found.add(path, doc.line("locales", code),
+                      f"unknown locale '{code}': give its 'name' and 'direction'")
+            continue
+        locales[code] = PackLocale(
+            code=code,
+            name=info.get("name") or known.name,
+            direction=info.get("direction") or known.direction,
+            review=info["review"],
+        )
+    source = data["source_locale"]
+    if source not in data["locales"]:
+        found.add(path, doc.line("source_locale"),
+                  f"source_locale '{source}' is not one of the pack's locales")
+        return None
+    contacts = []
+    for index, item in enumerate(data["contacts"]):
+        for key in ("label", "note"):
+            for code in (item.get(key) or {}):
+                if code not in locales:
+                    found.add(path, doc.line("contacts", index, key, code), f"unknown locale '{code}'")
+        if source not in item["label"]:
+            found.add(path, doc.line("contacts", index, "label"),
+                      f"the label needs a text in the source locale '{source}'")
+        contacts.append(Contact(
+            kind=item["kind"],
+            value=str(item["value"]),
+            label=MappingProxyType(dict(item["label"])),
+            note=MappingProxyType(dict(item.get("note") or {})),
+        ))
+    return {**data, "locales": locales, "contacts": tuple(contacts)}
+
+
+def _load_lessons(root: Path, pack: dict, found: _Collector) -> dict[str, Lesson]:
+    lessons: dict[str, Lesson] = {}
+    first_seen: dict[str, Path] = {}
+    for meta_path in sorted((root / "lessons").rglob("lesson.yaml")):
+        folder = meta_path.parent
+        slug = folder.name
+        if not SLUG_RE.match(slug):
+            found.add(meta_path, None, f"folder name '{slug}' is the lesson's address: "
+                                       "use lowercase letters, digits and '-' only")
+            continue
+        if slug in first_seen:
+            found.add(meta_path, None, f"duplicate slug '{slug}': also used by "
+                                       f"{first_seen[slug].relative_to(root).as_posix()}")
+            continue
+        first_seen[slug] = meta_path
+        lesson = _load_lesson(root, folder, pack, found)
+        if lesson:
+            lessons[slug] = lesson
+    return lessons
+
+
+def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Lesson | None:
+    meta_path = folder / "lesson.yaml"
+    doc = _read_yaml(meta_path, found)
+    if doc is None:
+        return None
+    before = len(found.problems)
+    schema.validate(doc.data, schema.LESSON_FIELDS, doc, found.reporter(meta_path))
+    if len(found.problems) > before:
+        return None
+    meta = doc.data
+    illustrations = []
+    for index, item in enumerate(meta["illustrations"]):
+        _check_svg(root / "media" / item["file"], meta_path, doc.line("illustrations", index), found)
+        illustrations.append(Illustration(id=item["id"], file=item["file"]))
+    ids = [ill.id for ill in illustrations]
+    texts = {}
+    for text_path in sorted(folder.glob("lesson.*.md")):
+        match = TEXT_FILE_RE.match(text_path.name)
+        code = match.group(1) if match else None
+        if code not in pack["locales"]:
+            found.add(text_path, None, f"unknown locale '{code}' (the pack's locales: "
+                                       f"{', '.join(pack['locales'])})")
+            continue
+        text = _load_lesson_text(text_path, code, ids, root, found)
+        if text:
+            texts[code] = text
+    source = pack["source_locale"]
+    if source not in texts:
+        if not (folder / f"lesson.{source}.md").exists():
+            found.add(meta_path, None, f"no text in the source locale: add lesson.{source}.md")
+        return None
+    for code in pack["locales"]:
+        if code not in texts and not (folder / f"lesson.{code}.md").exists():
+            found.add(folder / f"lesson.{code}.md", None,
+                      f"missing translation: '{code}' readers see the {source} text",
+                      severity="warning")
+    return Lesson(
+        slug=folder.name,
+        audiences=tuple(meta["audiences"]),
+        threats=tuple(meta["threats"]),
+        duration=meta["duration"],
+        order=meta.get("order", 1000),
+        illustrations=tuple(illustrations),
+        texts=MappingProxyType(texts),
+    )
+
+
+def _load_lesson_text(path: Path, code: str, ids: list[str], root: Path, found: _Collector):
+    try:
+        doc = parse_front_matter(read_text(path))
+    except TextFileError as error:
+        found.add(path, error.line, error.message)
+        return None
+    report = found.reporter(path)
+    before = len(found.problems)
+    schema.validate(doc.data, schema.LESSON_TEXT_FIELDS, doc, report)
+    if len(found.problems) > before:
+        return None
+    data = doc.data
+    messages = data["key_messages"]
+    if len(messages) > schema.MAX_KEY_MESSAGES:
+        report(doc.line("key_messages"),
+               f"{len(messages)} key messages; at most {schema.MAX_KEY_MESSAGES}")
+    for index, message in enumerate(messages):
+        if len(message) > schema.MAX_KEY_MESSAGE_LENGTH:
+            report(doc.line("key_messages", index),
+                   f"key message of {len(message)} characters; at most "
+                   f"{schema.MAX_KEY_MESSAGE_LENGTH} (it must fit an SMS)")
+    for ill_id in ids:
+        if ill_id not in data["alt"]:
+            report(doc.line("alt"), f"no alt text for illustration '{ill_id}'")
+    for key in data["alt"]:
+        if key not in ids:
+            report(doc.line("alt", key), f"alt text for unknown illustration '{key}'")
+    if not doc.body.strip():
+        report(doc.body_line, "the lesson has no body text below its header")
+    for offset, line in enumerate(doc.body.splitlines()):
+        if EXTERNAL_LINK_RE.search(line):
+            found.add(path, doc.body_line + offset,
+                      "link to the internet: participants on the box cannot open it",
+                      severity="warning")
+    if len(found.problems) > before and found.has_errors():
+        return None
+    return LessonText(
+        locale=code,
+        title=str(data["title"]),
+        summary=str(data["summary"]),
+        objectives=tuple(data["objectives"]),
+        key_messages=tuple(messages),
+        alt=MappingProxyType(dict(data["alt"])),
+        body=doc.body,
+        source=path.relative_to(root).as_posix(),
+    )
+
+
+def _check_svg(path: Path, referrer: Path, line, found: _Collector):
+    if path.suffix.lower() != ".svg":
+        found.add(referrer, line, f"illustration '{path.name}' must be an SVG file")
+        return
+    if not path.is_file():
+        found.add(referrer, line, f"illustration file media/{path.name} does not exist")
+        return
+    if path.stat().st_size > ILLUSTRATION_BUDGET:
+        found.add(path, None, f"{path.stat().st_size // 1024} KB; illustrations should stay "
+                              f"under {ILLUSTRATION_BUDGET // 1024} KB", severity="warning")
+    try:
+        tree = ElementTree.parse(path)
+    except ElementTree.ParseError as error:
+        found.add(path, error.position[0], f"not a valid SVG file: {error}")
+        return
+    for element in tree.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        unsafe = tag in ("script", "foreignObject") or any(
+            name.lower().startswith("on") for name in element.attrib
+        ) or any(
+            name.endswith("href") and not value.startswith("#")
+            for name, value in element.attrib.items()
+        )
+        if unsafe:
+            found.add(path, None, f"<{tag}> with scripts or outside links is not allowed in an SVG")
+            return
+
+
+def init_app(app) -> None:
+    """Load the pack named by the CONTENT setting; refuse an unusable one."""
+    library = load_pack(app.config["CONTENT"])
+    app.extensions.setdefault("eore", {})["library"] = library
+    for problem in library.problems:
+        app.logger.warning("content: %s", problem)
+
+
+def current_library() -> Library:
+    """Return the Library of the running app."""
+    from flask import current_app
+
+    return current_app.extensions["eore"]["library"]

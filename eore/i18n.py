@@ -1,0 +1,148 @@
+"""Interface languages: choosing the locale, and building the catalogues.
+
+The ``.po`` catalogues in ``translations/`` are compiled into the data folder
+when the app starts (only those that changed), so a fresh clone needs no
+manual compile step and no generated file is kept in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask import current_app, g, request
+from flask_babel import Babel
+
+from .settings import PROJECT_ROOT
+
+TRANSLATIONS = PROJECT_ROOT / "translations"
+BABEL_CFG = PROJECT_ROOT / "babel.cfg"
+TEMPLATE = TRANSLATIONS / "messages.pot"
+LANGUAGE_COOKIE = "eore_lang"
+
+babel = Babel()
+
+
+def init_app(app) -> None:
+    """Compile changed catalogues and wire flask-babel to the URL's locale."""
+    built = Path(app.config["DATA"]) / "build" / "translations"
+    compile_catalogues(TRANSLATIONS, built)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(built)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    babel.init_app(app, locale_selector=selected_locale)
+    app.context_processor(_locale_context)
+
+
+def preferred_locale() -> str:
+    """Return the visitor's language: cookie, then Accept-Language, then the pack's."""
+    library = current_app.extensions["eore"]["library"]
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in library.locales:
+        return chosen
+    return request.accept_languages.best_match(list(library.locales)) or library.source_locale
+
+
+def selected_locale() -> str:
+    """Return the locale of this request (the URL's, else the preferred one)."""
+    if "locale" in g:
+        return g.locale
+    if request:
+        return preferred_locale()
+    return current_app.extensions["eore"]["library"].source_locale
+
+
+def _locale_context() -> dict:
+    library = current_app.extensions["eore"]["library"]
+    code = selected_locale() if request else library.source_locale
+    return {"locale": library.locales[code], "pack_locales": library.locales}
+
+
+def compile_catalogues(source: Path, target: Path, *, force: bool = False) -> list[Path]:
+    """Compile every ``.po`` under ``source`` that is newer than its ``.mo``."""
+    written = []
+    for po_path in sorted(source.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = target / po_path.relative_to(source).with_suffix(".mo")
+        if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        # Imported here: only a changed catalogue pays for Babel's parsers.
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = mo_path.with_suffix(".tmp")
+        with temporary.open("wb") as handle:
+            write_mo(handle, catalog)
+        os.replace(temporary, mo_path)
+        written.append(mo_path)
+    return written
+
+
+def lint_catalogues(source: Path = TRANSLATIONS) -> dict[str, dict]:
+    """Return, per locale, untranslated and fuzzy counts and placeholder errors."""
+    from babel.messages.pofile import read_po
+
+    report = {}
+    for po_path in sorted(source.glob("*/LC_MESSAGES/messages.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        messages = [m for m in catalog if m.id]
+        errors = [
+            f"{po_path.relative_to(source)}:{m.lineno}: {error}"
+            for m, errors in catalog.check()
+            for error in errors
+        ]
+        report[po_path.parent.parent.name] = {
+            "total": len(messages),
+            "untranslated": sum(1 for m in messages if not m.string),
+            "fuzzy": sum(1 for m in messages if m.fuzzy),
+            "errors": errors,
+        }
+    return report
+
+
+def _pybabel(*args: str) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+@click.group("i18n")
+def i18n_cli():
+    """Extract, update and compile the interface translations."""
+
+
+@i18n_cli.command("extract")
+def extract_command():
+    """Collect the interface strings into translations/messages.pot."""
+    _pybabel("extract", "-F", str(BABEL_CFG), "-k", "_l", "--no-location",
+             "--sort-output", "--project", "eore", "-o", str(TEMPLATE), str(PROJECT_ROOT / "eore"))
+    click.echo(f"wrote {TEMPLATE}")
+
+
+@i18n_cli.command("update")
+def update_command():
+    """Merge new strings from messages.pot into every locale's catalogue."""
+    _pybabel("update", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
+    click.echo(f"updated catalogues in {TRANSLATIONS}")
+
+
+@i18n_cli.command("compile")
+def compile_command():
+    """Check every catalogue and compile it for the app; exit 1 on errors."""
+    from .settings import from_environment
+
+    target = Path(from_environment()["DATA"]) / "build" / "translations"
+    compile_catalogues(TRANSLATIONS, target, force=True)
+    failed = False
+    for code, found in lint_catalogues().items():
+        click.echo(f"{code}: {found['total'] - found['untranslated']}/{found['total']} translated, "
+                   f"{found['fuzzy']} fuzzy")
+        for error in found["errors"]:
+            click.echo(f"  {error}", err=True)
+            failed = True
+    click.echo(f"compiled into {target}")
+    if failed:
+        raise SystemExit(1)

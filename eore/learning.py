@@ -1,0 +1,89 @@
+"""What participants read: the home page, the lesson list and each lesson."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, render_template, request
+
+from . import schema
+from .assets import media_url
+from .content import current_library
+from .i18n import LANGUAGE_COOKIE
+from .render import render_markdown
+
+bp = Blueprint("learning", __name__, url_prefix="/<locale>")
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.url_value_preprocessor
+def take_locale(endpoint, values):
+    """Take the locale from the URL; an unknown one is a 404."""
+    locale = values.pop("locale")
+    if locale not in current_library().locales:
+        abort(404)
+    g.locale = locale
+
+
+@bp.url_defaults
+def add_locale(endpoint, values):
+    """Keep links in the locale of the page they are on."""
+    if "locale" in g:
+        values.setdefault("locale", g.locale)
+
+
+@bp.after_request
+def remember_locale(response):
+    """Remember the chosen language for the next visit to ``/``."""
+    if request.cookies.get(LANGUAGE_COOKIE) != g.get("locale"):
+        response.set_cookie(LANGUAGE_COOKIE, g.locale, max_age=ONE_YEAR, samesite="Lax",
+                            httponly=True)
+    return response
+
+
+@bp.get("/")
+def home():
+    """Show what the toolkit is and where each audience starts."""
+    library = current_library()
+    audiences = [(a, schema.AUDIENCES[a]) for a in library.audiences()]
+    return render_template("learning/home.html", audiences=audiences)
+
+
+@bp.get("/lessons/")
+def lessons():
+    """List the lessons, optionally for one audience."""
+    library = current_library()
+    audience = request.args.get("audience")
+    if audience is not None and audience not in schema.AUDIENCES:
+        abort(404)
+    items = [(lesson, library.text_of(lesson, g.locale)[0])
+             for lesson in library.lessons_for(audience)]
+    audiences = [(a, schema.AUDIENCES[a]) for a in library.audiences()]
+    return render_template("learning/lessons.html", items=items, audience=audience,
+                           audiences=audiences, threats=schema.THREATS)
+
+
+@bp.get("/lessons/<slug>")
+def lesson(slug):
+    """Show one lesson, falling back to the source language with a notice."""
+    library = current_library()
+    found = library.lessons.get(slug) or abort(404)
+    text, fell_back = library.text_of(found, g.locale)
+    body = library.rendered((slug, text.locale), lambda: render_markdown(
+        text.body, media_url=_media_url_or_none))
+    return render_template(
+        "learning/lesson.html",
+        lesson=found,
+        text=text,
+        body=body,
+        fell_back=fell_back,
+        text_locale=library.locales[text.locale],
+        audience_names=schema.AUDIENCES,
+        contacts=library.contacts,
+        source_locale=library.source_locale,
+    )
+
+
+def _media_url_or_none(name: str) -> str | None:
+    if name in current_app.extensions["eore"]["assets"]["media"]:
+        return media_url(name)
+    return None

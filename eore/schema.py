@@ -1,0 +1,172 @@
+"""The fields of every content file, each with its type and one line of help.
+
+These schemas are the single description of the content pack format:
+``eore check`` applies them and ``content/README.md`` documents them (a test
+keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+# Who a lesson is for; the words operators use in lesson.yaml.
+AUDIENCES = {
+    "children": _l("Children (under 12)"),
+    "adolescents": _l("Adolescents (12 to 17)"),
+    "adults": _l("Adults"),
+    "farmers": _l("Farmers and rural workers"),
+    "displaced": _l("Displaced people and returnees"),
+    "scrap-collectors": _l("Scrap metal collectors"),
+    "shelter": _l("People in emergency shelters"),
+    "staff": _l("Humanitarian and school staff"),
+}
+
+THREATS = {
+    "mines": _l("Landmines"),
+    "cluster-munitions": _l("Cluster munitions"),
+    "uxo": _l("Unexploded ordnance"),
+    "ied": _l("Improvised explosive devices"),
+}
+
+REVIEW_STATES = ("draft", "reviewed")
+DIRECTIONS = ("ltr", "rtl")
+CONTACT_KINDS = ("phone", "sms", "whatsapp", "email", "place", "other")
+
+MAX_KEY_MESSAGES = 5
+MAX_KEY_MESSAGE_LENGTH = 160
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a content file."""
+
+    name: str
+    kind: str
+    required: bool
+    help: str
+    choices: tuple = ()
+    fields: tuple = ()  # the sub-fields of a "record" or of each item of "records"
+
+
+def _record(*fields: Field) -> tuple[Field, ...]:
+    return fields
+
+
+LOCALE_FIELDS = _record(
+    Field("review", "choice", True, "draft until a native speaker has reviewed it", REVIEW_STATES),
+    Field("name", "text", False, "native name of the language (known locales have one)"),
+    Field("direction", "choice", False, "ltr or rtl (known locales have one)", DIRECTIONS),
+)
+
+CONTACT_FIELDS = _record(
+    Field("kind", "choice", True, "how to reach it", CONTACT_KINDS),
+    Field("value", "text", True, "the number, address or place, exactly as people use it"),
+    Field("label", "locale-text", True, "what it is, per locale, e.g. 'Mine action hotline'"),
+    Field("note", "locale-text", False, "hours, cost or other advice, per locale"),
+)
+
+PACK_FIELDS = _record(
+    Field("name", "text", True, "name of the pack, shown on /healthz and in reports"),
+    Field("version", "text", True, "version of the pack, e.g. 2026.11"),
+    Field("source_locale", "text", True, "locale every lesson is written in first; the fallback"),
+    Field("locales", "records-by-key", True, "locales of the pack, by code", fields=LOCALE_FIELDS),
+    Field("contacts", "records", True, "where to report; empty until the operator fills it in",
+          fields=CONTACT_FIELDS),
+)
+
+ILLUSTRATION_FIELDS = _record(
+    Field("id", "slug", True, "short name used for its alt text in each locale"),
+    Field("file", "text", True, "SVG file under media/ in the pack"),
+)
+
+LESSON_FIELDS = _record(
+    Field("audiences", "choices", True, "who the lesson is for", tuple(AUDIENCES)),
+    Field("threats", "choices", True, "which threats it covers", tuple(THREATS)),
+    Field("duration", "integer", True, "minutes it takes with a group"),
+    Field("order", "integer", False, "position in lists (smaller first)"),
+    Field("illustrations", "records", True, "pictures of the lesson, first one leads",
+          fields=ILLUSTRATION_FIELDS),
+)
+
+LESSON_TEXT_FIELDS = _record(
+    Field("title", "text", True, "title of the lesson"),
+    Field("summary", "text", True, "one sentence shown in lists"),
+    Field("objectives", "texts", True, "what participants will know or do afterwards"),
+    Field("key_messages", "texts", True,
+          f"at most {MAX_KEY_MESSAGES}, each at most {MAX_KEY_MESSAGE_LENGTH} characters"),
+    Field("alt", "text-by-key", True, "alt text of each illustration, by illustration id"),
+)
+
+SCHEMAS = {
+    "pack.yaml": PACK_FIELDS,
+    "lessons/<slug>/lesson.yaml": LESSON_FIELDS,
+    "lessons/<slug>/<locale>.md (header)": LESSON_TEXT_FIELDS,
+}
+
+
+def validate(data, fields, doc, report, path=()):
+    """Check ``data`` against ``fields``; call ``report(line, message)`` per problem."""
+    where = ".".join(str(p) for p in path)
+    if not isinstance(data, dict):
+        report(doc.line(*path), f"{where or 'the file'} must be a set of 'name: value' fields")
+        return
+    known = {f.name: f for f in fields}
+    for key in data:
+        if key not in known:
+            names = ", ".join(known)
+            report(doc.line(*path, key), f"unknown field '{key}' (known fields: {names})")
+    for f in fields:
+        if f.name not in data or data[f.name] is None:
+            if f.required:
+                report(doc.line(*path), f"missing field '{f.name}' ({f.help})")
+            continue
+        _check_value(data[f.name], f, doc, report, path + (f.name,))
+
+
+def _check_value(value, f, doc, report, path):
+    line = doc.line(*path)
+    name = ".".join(str(p) for p in path)
+    if f.kind == "text":
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool) or not str(value).strip():
+            report(line, f"'{name}' must be text")
+    elif f.kind == "slug":
+        if not isinstance(value, str) or not value or not all(c.isalnum() or c == "-" for c in value):
+            report(line, f"'{name}' must be a short name of letters, digits and '-'")
+    elif f.kind == "integer":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            report(line, f"'{name}' must be a whole number")
+    elif f.kind == "choice":
+        if value not in f.choices:
+            report(line, f"'{name}' is '{value}'; it must be one of: {', '.join(f.choices)}")
+    elif f.kind in ("choices", "texts"):
+        if not isinstance(value, list) or not value:
+            report(line, f"'{name}' must be a list with at least one item ('- item' lines)")
+            return
+        for index, item in enumerate(value):
+            item_line = doc.line(*path, index)
+            if f.kind == "choices" and item not in f.choices:
+                report(item_line, f"unknown {f.name[:-1] if f.name.endswith('s') else f.name} "
+                                  f"'{item}' (known: {', '.join(f.choices)})")
+            if f.kind == "texts" and (not isinstance(item, str) or not item.strip()):
+                report(item_line, f"each item of '{name}' must be text")
+    elif f.kind in ("locale-text", "text-by-key"):
+        if not isinstance(value, dict) or not value:
+            report(line, f"'{name}' must be a set of 'key: text' lines")
+            return
+        for key, text in value.items():
+            if not isinstance(text, str) or not text.strip():
+                report(doc.line(*path, key), f"'{name}.{key}' must be text")
+    elif f.kind == "records":
+        if not isinstance(value, list):
+            report(line, f"'{name}' must be a list ('- field: value' items), or [] when empty")
+            return
+        for index, item in enumerate(value):
+            validate(item, f.fields, doc, report, path + (index,))
+    elif f.kind == "records-by-key":
+        if not isinstance(value, dict) or not value:
+            report(line, f"'{name}' must list at least one entry by its code")
+            return
+        for key, item in value.items():
+            validate(item if item is not None else {}, f.fields, doc, report, path + (key,))

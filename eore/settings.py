@@ -1,0 +1,61 @@
+"""Every setting of the toolkit, declared once with its default and its help.
+
+Settings come from the environment (``EORE_*``); the README lists them all and
+a test fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+# The checkout (or editable install) that holds content/, translations/ and static/.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment variable, config key, default and help."""
+
+    env: str
+    key: str
+    default: str
+    help: str
+
+
+SETTINGS = (
+    Setting("EORE_CONTENT", "CONTENT", str(PROJECT_ROOT / "content"),
+            "folder of the content pack to serve (default: the starter pack in content/)"),
+    Setting("EORE_DATA", "DATA", str(PROJECT_ROOT / "instance"),
+            "folder for the database, generated secrets and built files (default: instance/)"),
+    Setting("EORE_BASE_URL", "BASE_URL", "",
+            "address phones use to reach the box, e.g. http://10.42.0.1:8000 (used in QR codes)"),
+    Setting("EORE_SECRET_KEY", "SECRET_KEY", "",
+            "key that signs cookies; generated once and kept in the data folder when unset"),
+)
+
+
+def from_environment(environ=os.environ) -> dict[str, str]:
+    """Return every setting's value: the environment's if set, else the default."""
+    return {s.key: environ.get(s.env) or s.default for s in SETTINGS}
+
+
+def ensure_secret_key(data_dir: Path) -> str:
+    """Return the secret key kept in ``data_dir``, creating it on first use."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+    key = secrets.token_urlsafe(48)
+    temporary = path.with_suffix(".tmp")
+    # Written whole, then renamed, so a power cut never leaves half a key.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    return key
