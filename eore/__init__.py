@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import assets, content, i18n, security, settings
+from . import assets, compression, content, i18n, security, settings
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     assets.init_app(app)
     security.init_app(app)
+    compression.init_app(app)
 
     from . import learning, site
 

@@ -106,4 +106,3 @@ def static_url(relative: str) -> str:
 def media_url(relative: str) -> str:
     """Return the versioned URL of a file in the pack's media/."""
     return "/media/" + current_app.extensions["eore"]["assets"]["media"][relative]
-

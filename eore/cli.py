@@ -19,11 +19,20 @@ def cli():
 
 
 @cli.command()
-@click.option("--host", default="0.0.0.0", show_default=True,
-              help="address to listen on (0.0.0.0: every network of the box)")
+@click.option(
+    "--host",
+    default="0.0.0.0",
+    show_default=True,
+    help="address to listen on (0.0.0.0: every network of the box)",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="requests served at once")
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="requests served at once",
+)
 def serve(host, port, threads):
     """Serve the toolkit with the production server (waitress)."""
     from waitress import serve as waitress_serve
@@ -39,8 +48,11 @@ def serve(host, port, threads):
         sys.exit(1)
     warnings = [p for p in app.extensions["eore"]["library"].problems if p.severity == "warning"]
     if warnings:
-        click.echo(f"Starting with {len(warnings)} warning(s) about the content pack; "
-                   "run 'eore check' to see them.", err=True)
+        click.echo(
+            f"Starting with {len(warnings)} warning(s) about the content pack; "
+            "run 'eore check' to see them.",
+            err=True,
+        )
     click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="eore")
 

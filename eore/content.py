@@ -175,7 +175,9 @@ def load_pack(root: Path | str) -> Library:
     root = Path(root).resolve()
     found = _Collector(root)
     if not (root / "pack.yaml").is_file():
-        found.add(root / "pack.yaml", None, f"no pack.yaml in {root}: is this a content pack folder?")
+        found.add(
+            root / "pack.yaml", None, f"no pack.yaml in {root}: is this a content pack folder?"
+        )
         raise PackError(found.problems)
     pack = _load_pack_file(root / "pack.yaml", found)
     lessons = _load_lessons(root, pack, found) if pack else {}
@@ -227,8 +229,11 @@ def _load_pack_file(path: Path, found: _Collector) -> dict | None:
         info = info or {}
         known = KNOWN_LOCALES.get(code)
         if known is None and not (info.get("name") and info.get("direction")):
-            found.add(path, doc.line("locales", code),
-                      f"unknown locale '{code}': give its 'name' and 'direction'")
+            found.add(
+                path,
+                doc.line("locales", code),
+                f"unknown locale '{code}': give its 'name' and 'direction'",
+            )
             continue
         locales[code] = PackLocale(
             code=code,
@@ -238,24 +243,34 @@ def _load_pack_file(path: Path, found: _Collector) -> dict | None:
         )
     source = data["source_locale"]
     if source not in data["locales"]:
-        found.add(path, doc.line("source_locale"),
-                  f"source_locale '{source}' is not one of the pack's locales")
+        found.add(
+            path,
+            doc.line("source_locale"),
+            f"source_locale '{source}' is not one of the pack's locales",
+        )
         return None
     contacts = []
     for index, item in enumerate(data["contacts"]):
         for key in ("label", "note"):
-            for code in (item.get(key) or {}):
+            for code in item.get(key) or {}:
                 if code not in locales:
-                    found.add(path, doc.line("contacts", index, key, code), f"unknown locale '{code}'")
+                    found.add(
+                        path, doc.line("contacts", index, key, code), f"unknown locale '{code}'"
+                    )
         if source not in item["label"]:
-            found.add(path, doc.line("contacts", index, "label"),
-                      f"the label needs a text in the source locale '{source}'")
-        contacts.append(Contact(
-            kind=item["kind"],
-            value=str(item["value"]),
-            label=MappingProxyType(dict(item["label"])),
-            note=MappingProxyType(dict(item.get("note") or {})),
-        ))
+            found.add(
+                path,
+                doc.line("contacts", index, "label"),
+                f"the label needs a text in the source locale '{source}'",
+            )
+        contacts.append(
+            Contact(
+                kind=item["kind"],
+                value=str(item["value"]),
+                label=MappingProxyType(dict(item["label"])),
+                note=MappingProxyType(dict(item.get("note") or {})),
+            )
+        )
     return {**data, "locales": locales, "contacts": tuple(contacts)}
 
 
@@ -266,12 +281,20 @@ def _load_lessons(root: Path, pack: dict, found: _Collector) -> dict[str, Lesson
         folder = meta_path.parent
         slug = folder.name
         if not SLUG_RE.match(slug):
-            found.add(meta_path, None, f"folder name '{slug}' is the lesson's address: "
-                                       "use lowercase letters, digits and '-' only")
+            found.add(
+                meta_path,
+                None,
+                f"folder name '{slug}' is the lesson's address: "
+                "use lowercase letters, digits and '-' only",
+            )
             continue
         if slug in first_seen:
-            found.add(meta_path, None, f"duplicate slug '{slug}': also used by "
-                                       f"{first_seen[slug].relative_to(root).as_posix()}")
+            found.add(
+                meta_path,
+                None,
+                f"duplicate slug '{slug}': also used by "
+                f"{first_seen[slug].relative_to(root).as_posix()}",
+            )
             continue
         first_seen[slug] = meta_path
         lesson = _load_lesson(root, folder, pack, found)
@@ -292,7 +315,9 @@ def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Les
     meta = doc.data
     illustrations = []
     for index, item in enumerate(meta["illustrations"]):
-        _check_svg(root / "media" / item["file"], meta_path, doc.line("illustrations", index), found)
+        _check_svg(
+            root / "media" / item["file"], meta_path, doc.line("illustrations", index), found
+        )
         illustrations.append(Illustration(id=item["id"], file=item["file"]))
     ids = [ill.id for ill in illustrations]
     texts = {}
@@ -300,8 +325,11 @@ def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Les
         match = TEXT_FILE_RE.match(text_path.name)
         code = match.group(1) if match else None
         if code not in pack["locales"]:
-            found.add(text_path, None, f"unknown locale '{code}' (the pack's locales: "
-                                       f"{', '.join(pack['locales'])})")
+            found.add(
+                text_path,
+                None,
+                f"unknown locale '{code}' (the pack's locales: {', '.join(pack['locales'])})",
+            )
             continue
         text = _load_lesson_text(text_path, code, ids, root, found)
         if text:
@@ -313,9 +341,12 @@ def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Les
         return None
     for code in pack["locales"]:
         if code not in texts and not (folder / f"lesson.{code}.md").exists():
-            found.add(folder / f"lesson.{code}.md", None,
-                      f"missing translation: '{code}' readers see the {source} text",
-                      severity="warning")
+            found.add(
+                folder / f"lesson.{code}.md",
+                None,
+                f"missing translation: '{code}' readers see the {source} text",
+                severity="warning",
+            )
     return Lesson(
         slug=folder.name,
         audiences=tuple(meta["audiences"]),
@@ -341,13 +372,17 @@ def _load_lesson_text(path: Path, code: str, ids: list[str], root: Path, found: 
     data = doc.data
     messages = data["key_messages"]
     if len(messages) > schema.MAX_KEY_MESSAGES:
-        report(doc.line("key_messages"),
-               f"{len(messages)} key messages; at most {schema.MAX_KEY_MESSAGES}")
+        report(
+            doc.line("key_messages"),
+            f"{len(messages)} key messages; at most {schema.MAX_KEY_MESSAGES}",
+        )
     for index, message in enumerate(messages):
         if len(message) > schema.MAX_KEY_MESSAGE_LENGTH:
-            report(doc.line("key_messages", index),
-                   f"key message of {len(message)} characters; at most "
-                   f"{schema.MAX_KEY_MESSAGE_LENGTH} (it must fit an SMS)")
+            report(
+                doc.line("key_messages", index),
+                f"key message of {len(message)} characters; at most "
+                f"{schema.MAX_KEY_MESSAGE_LENGTH} (it must fit an SMS)",
+            )
     for ill_id in ids:
         if ill_id not in data["alt"]:
             report(doc.line("alt"), f"no alt text for illustration '{ill_id}'")
@@ -358,9 +393,12 @@ def _load_lesson_text(path: Path, code: str, ids: list[str], root: Path, found: 
         report(doc.body_line, "the lesson has no body text below its header")
     for offset, line in enumerate(doc.body.splitlines()):
         if EXTERNAL_LINK_RE.search(line):
-            found.add(path, doc.body_line + offset,
-                      "link to the internet: participants on the box cannot open it",
-                      severity="warning")
+            found.add(
+                path,
+                doc.body_line + offset,
+                "link to the internet: participants on the box cannot open it",
+                severity="warning",
+            )
     if len(found.problems) > before and found.has_errors():
         return None
     return LessonText(
@@ -383,8 +421,13 @@ def _check_svg(path: Path, referrer: Path, line, found: _Collector):
         found.add(referrer, line, f"illustration file media/{path.name} does not exist")
         return
     if path.stat().st_size > ILLUSTRATION_BUDGET:
-        found.add(path, None, f"{path.stat().st_size // 1024} KB; illustrations should stay "
-                              f"under {ILLUSTRATION_BUDGET // 1024} KB", severity="warning")
+        found.add(
+            path,
+            None,
+            f"{path.stat().st_size // 1024} KB; illustrations should stay "
+            f"under {ILLUSTRATION_BUDGET // 1024} KB",
+            severity="warning",
+        )
     try:
         tree = ElementTree.parse(path)
     except ElementTree.ParseError as error:
@@ -392,11 +435,13 @@ def _check_svg(path: Path, referrer: Path, line, found: _Collector):
         return
     for element in tree.iter():
         tag = element.tag.rsplit("}", 1)[-1]
-        unsafe = tag in ("script", "foreignObject") or any(
-            name.lower().startswith("on") for name in element.attrib
-        ) or any(
-            name.endswith("href") and not value.startswith("#")
-            for name, value in element.attrib.items()
+        unsafe = (
+            tag in ("script", "foreignObject")
+            or any(name.lower().startswith("on") for name in element.attrib)
+            or any(
+                name.endswith("href") and not value.startswith("#")
+                for name, value in element.attrib.items()
+            )
         )
         if unsafe:
             found.add(path, None, f"<{tag}> with scripts or outside links is not allowed in an SVG")

@@ -117,8 +117,20 @@ def i18n_cli():
 @i18n_cli.command("extract")
 def extract_command():
     """Collect the interface strings into translations/messages.pot."""
-    _pybabel("extract", "-F", str(BABEL_CFG), "-k", "_l", "--no-location",
-             "--sort-output", "--project", "eore", "-o", str(TEMPLATE), str(PROJECT_ROOT / "eore"))
+    _pybabel(
+        "extract",
+        "-F",
+        str(BABEL_CFG),
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "eore",
+        "-o",
+        str(TEMPLATE),
+        str(PROJECT_ROOT / "eore"),
+    )
     click.echo(f"wrote {TEMPLATE}")
 
 
@@ -138,8 +150,10 @@ def compile_command():
     compile_catalogues(TRANSLATIONS, target, force=True)
     failed = False
     for code, found in lint_catalogues().items():
-        click.echo(f"{code}: {found['total'] - found['untranslated']}/{found['total']} translated, "
-                   f"{found['fuzzy']} fuzzy")
+        click.echo(
+            f"{code}: {found['total'] - found['untranslated']}/{found['total']} translated, "
+            f"{found['fuzzy']} fuzzy"
+        )
         for error in found["errors"]:
             click.echo(f"  {error}", err=True)
             failed = True

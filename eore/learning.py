@@ -35,8 +35,9 @@ def add_locale(endpoint, values):
 def remember_locale(response):
     """Remember the chosen language for the next visit to ``/``."""
     if request.cookies.get(LANGUAGE_COOKIE) != g.get("locale"):
-        response.set_cookie(LANGUAGE_COOKIE, g.locale, max_age=ONE_YEAR, samesite="Lax",
-                            httponly=True)
+        response.set_cookie(
+            LANGUAGE_COOKIE, g.locale, max_age=ONE_YEAR, samesite="Lax", httponly=True
+        )
     return response
 
 
@@ -55,11 +56,17 @@ def lessons():
     audience = request.args.get("audience")
     if audience is not None and audience not in schema.AUDIENCES:
         abort(404)
-    items = [(lesson, library.text_of(lesson, g.locale)[0])
-             for lesson in library.lessons_for(audience)]
+    items = [
+        (lesson, library.text_of(lesson, g.locale)[0]) for lesson in library.lessons_for(audience)
+    ]
     audiences = [(a, schema.AUDIENCES[a]) for a in library.audiences()]
-    return render_template("learning/lessons.html", items=items, audience=audience,
-                           audiences=audiences, threats=schema.THREATS)
+    return render_template(
+        "learning/lessons.html",
+        items=items,
+        audience=audience,
+        audiences=audiences,
+        threats=schema.THREATS,
+    )
 
 
 @bp.get("/lessons/<slug>")
@@ -68,8 +75,9 @@ def lesson(slug):
     library = current_library()
     found = library.lessons.get(slug) or abort(404)
     text, fell_back = library.text_of(found, g.locale)
-    body = library.rendered((slug, text.locale), lambda: render_markdown(
-        text.body, media_url=_media_url_or_none))
+    body = library.rendered(
+        (slug, text.locale), lambda: render_markdown(text.body, media_url=_media_url_or_none)
+    )
     return render_template(
         "learning/lesson.html",
         lesson=found,

@@ -72,8 +72,13 @@ PACK_FIELDS = _record(
     Field("version", "text", True, "version of the pack, e.g. 2026.11"),
     Field("source_locale", "text", True, "locale every lesson is written in first; the fallback"),
     Field("locales", "records-by-key", True, "locales of the pack, by code", fields=LOCALE_FIELDS),
-    Field("contacts", "records", True, "where to report; empty until the operator fills it in",
-          fields=CONTACT_FIELDS),
+    Field(
+        "contacts",
+        "records",
+        True,
+        "where to report; empty until the operator fills it in",
+        fields=CONTACT_FIELDS,
+    ),
 )
 
 ILLUSTRATION_FIELDS = _record(
@@ -86,16 +91,25 @@ LESSON_FIELDS = _record(
     Field("threats", "choices", True, "which threats it covers", tuple(THREATS)),
     Field("duration", "integer", True, "minutes it takes with a group"),
     Field("order", "integer", False, "position in lists (smaller first)"),
-    Field("illustrations", "records", True, "pictures of the lesson, first one leads",
-          fields=ILLUSTRATION_FIELDS),
+    Field(
+        "illustrations",
+        "records",
+        True,
+        "pictures of the lesson, first one leads",
+        fields=ILLUSTRATION_FIELDS,
+    ),
 )
 
 LESSON_TEXT_FIELDS = _record(
     Field("title", "text", True, "title of the lesson"),
     Field("summary", "text", True, "one sentence shown in lists"),
     Field("objectives", "texts", True, "what participants will know or do afterwards"),
-    Field("key_messages", "texts", True,
-          f"at most {MAX_KEY_MESSAGES}, each at most {MAX_KEY_MESSAGE_LENGTH} characters"),
+    Field(
+        "key_messages",
+        "texts",
+        True,
+        f"at most {MAX_KEY_MESSAGES}, each at most {MAX_KEY_MESSAGE_LENGTH} characters",
+    ),
     Field("alt", "text-by-key", True, "alt text of each illustration, by illustration id"),
 )
 
@@ -129,10 +143,18 @@ def _check_value(value, f, doc, report, path):
     line = doc.line(*path)
     name = ".".join(str(p) for p in path)
     if f.kind == "text":
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool) or not str(value).strip():
+        if (
+            not isinstance(value, (str, int, float))
+            or isinstance(value, bool)
+            or not str(value).strip()
+        ):
             report(line, f"'{name}' must be text")
     elif f.kind == "slug":
-        if not isinstance(value, str) or not value or not all(c.isalnum() or c == "-" for c in value):
+        if (
+            not isinstance(value, str)
+            or not value
+            or not all(c.isalnum() or c == "-" for c in value)
+        ):
             report(line, f"'{name}' must be a short name of letters, digits and '-'")
     elif f.kind == "integer":
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -147,8 +169,11 @@ def _check_value(value, f, doc, report, path):
         for index, item in enumerate(value):
             item_line = doc.line(*path, index)
             if f.kind == "choices" and item not in f.choices:
-                report(item_line, f"unknown {f.name[:-1] if f.name.endswith('s') else f.name} "
-                                  f"'{item}' (known: {', '.join(f.choices)})")
+                report(
+                    item_line,
+                    f"unknown {f.name[:-1] if f.name.endswith('s') else f.name} "
+                    f"'{item}' (known: {', '.join(f.choices)})",
+                )
             if f.kind == "texts" and (not isinstance(item, str) or not item.strip()):
                 report(item_line, f"each item of '{name}' must be text")
     elif f.kind in ("locale-text", "text-by-key"):

@@ -26,14 +26,30 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("EORE_CONTENT", "CONTENT", str(PROJECT_ROOT / "content"),
-            "folder of the content pack to serve (default: the starter pack in content/)"),
-    Setting("EORE_DATA", "DATA", str(PROJECT_ROOT / "instance"),
-            "folder for the database, generated secrets and built files (default: instance/)"),
-    Setting("EORE_BASE_URL", "BASE_URL", "",
-            "address phones use to reach the box, e.g. http://10.42.0.1:8000 (used in QR codes)"),
-    Setting("EORE_SECRET_KEY", "SECRET_KEY", "",
-            "key that signs cookies; generated once and kept in the data folder when unset"),
+    Setting(
+        "EORE_CONTENT",
+        "CONTENT",
+        str(PROJECT_ROOT / "content"),
+        "folder of the content pack to serve (default: the starter pack in content/)",
+    ),
+    Setting(
+        "EORE_DATA",
+        "DATA",
+        str(PROJECT_ROOT / "instance"),
+        "folder for the database, generated secrets and built files (default: instance/)",
+    ),
+    Setting(
+        "EORE_BASE_URL",
+        "BASE_URL",
+        "",
+        "address phones use to reach the box, e.g. http://10.42.0.1:8000 (used in QR codes)",
+    ),
+    Setting(
+        "EORE_SECRET_KEY",
+        "SECRET_KEY",
+        "",
+        "key that signs cookies; generated once and kept in the data folder when unset",
+    ),
 )
 
 

@@ -49,7 +49,9 @@ def _to_python(loader, node, path, lines, offset):
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int)):
-                raise TextFileError("keys must be plain words", key_node.start_mark.line + 1 + offset)
+                raise TextFileError(
+                    "keys must be plain words", key_node.start_mark.line + 1 + offset
+                )
             if key in result:
                 raise TextFileError(f"'{key}' appears twice", key_node.start_mark.line + 1 + offset)
             result[key] = _to_python(loader, value_node, path + (key,), lines, offset)
@@ -74,6 +76,9 @@ def parse_yaml(text: str, *, offset: int = 0) -> Document:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 + offset if mark else None
         problem = error.problem or error.context or "not valid YAML"
+        context = error.context_mark
+        if error.problem and error.context and context and mark and context.line != mark.line:
+            problem += f" ({error.context} that starts on line {context.line + 1 + offset})"
         raise TextFileError(f"YAML syntax: {problem}", line) from None
     except yaml.YAMLError as error:
         raise TextFileError(f"YAML syntax: {error}") from None

@@ -1,0 +1,174 @@
+"""Measure the budgets of DESIGN.md against the real server on loopback.
+
+Starts ``eore serve`` as its own process several times and reports, as the
+median (with min and max) over the runs:
+
+- the bytes a phone downloads for a lesson page and its CSS (gzip, as a phone
+  on the box's plain-HTTP network receives them), before images;
+- the time from launching the process to the first 200 on /healthz, with a
+  data folder already built (a normal boot) and with an empty one (first boot);
+- the resident memory of the server after every page has been served once.
+
+Usage: python bench/run.py [--runs 5] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+BUDGETS = {"lesson_bytes": 20 * 1024, "launch_seconds": 1.0, "rss_mb": 60.0}
+EORE = Path(sys.executable).with_name("eore")
+
+
+def free_port() -> int:
+    """Return a free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, bytes, dict]:
+    """GET ``url`` as a phone on plain HTTP would (gzip accepted); return status, body, headers."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read(), dict(response.headers)
+
+
+def launch(data: str) -> tuple[subprocess.Popen, str, float]:
+    """Start the server and return it, its address and the seconds to the first 200."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "EORE_DATA": data}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(EORE), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    while True:
+        try:
+            if fetch(base + "/healthz")[0] == 200:
+                return process, base, time.perf_counter() - started
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit("eore serve exited: run 'eore check' to see why") from None
+            if time.perf_counter() - started > 30:
+                process.kill()
+                raise SystemExit("eore serve did not answer within 30 s") from None
+            time.sleep(0.005)
+
+
+def all_pages(base: str) -> list[str]:
+    """Return the address of every page, by following links from the home pages."""
+    seen, queue = set(), ["/"]
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        status, body, headers = fetch(base + path)
+        if "html" in headers.get("Content-Type", ""):
+            text = _decoded(body, headers)
+            for link in re.findall(r'(?:href|src)="(/[^"#]*)"', text):
+                if link not in seen:
+                    queue.append(link.replace("&amp;", "&"))
+    return sorted(seen)
+
+
+def _decoded(body: bytes, headers: dict) -> str:
+    import gzip
+
+    if headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return body.decode("utf-8")
+
+
+def lesson_bytes(base: str, path: str) -> int:
+    """Return the bytes on the wire for a lesson page plus its stylesheets."""
+    status, body, headers = fetch(base + path)
+    total = len(body)
+    for css in re.findall(r'<link rel="stylesheet" href="([^"]+)"', _decoded(body, headers)):
+        total += len(fetch(base + css)[1])
+    return total
+
+
+def resident_mb(pid: int) -> float:
+    """Return the resident memory of a process in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise SystemExit("cannot read resident memory (needs Linux /proc)")
+
+
+def run_once(warm_data: str) -> dict:
+    """Measure one cold launch, one warm launch, the lesson size and the memory."""
+    with tempfile.TemporaryDirectory() as cold_data:
+        process, base, cold = launch(cold_data)
+        process.terminate()
+        process.wait()
+    process, base, warm = launch(warm_data)
+    try:
+        pages = all_pages(base)
+        lessons = [p for p in pages if re.fullmatch(r"/[a-z]{2}/lessons/[a-z0-9-]+", p)]
+        sizes = [lesson_bytes(base, p) for p in lessons]
+        rss = resident_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait()
+    return {
+        "launch_seconds": warm,
+        "cold_launch_seconds": cold,
+        "lesson_bytes": max(sizes),
+        "median_lesson_bytes": statistics.median(sizes),
+        "rss_mb": rss,
+        "pages": len(pages),
+        "lessons": len(lessons),
+    }
+
+
+def main() -> None:
+    """Run the benchmark and print medians against the budgets."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", help="also write every run's figures to this file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as warm_data:
+        launch(warm_data)[0].terminate()  # build the data folder once: later boots are warm
+        runs = [run_once(warm_data) for _ in range(args.runs)]
+    print(
+        f"{args.runs} runs; {runs[0]['pages']} addresses served, {runs[0]['lessons']} lesson pages"
+    )
+    rows = [
+        ("largest lesson page + CSS (gzip bytes)", "lesson_bytes", BUDGETS["lesson_bytes"]),
+        ("median lesson page + CSS (gzip bytes)", "median_lesson_bytes", None),
+        ("launch to first 200, built data (s)", "launch_seconds", BUDGETS["launch_seconds"]),
+        ("launch to first 200, first boot (s)", "cold_launch_seconds", None),
+        ("resident memory after all pages (MB)", "rss_mb", BUDGETS["rss_mb"]),
+    ]
+    print(f"{'figure':42} {'median':>9} {'min':>9} {'max':>9} {'budget':>9}")
+    for label, key, budget in rows:
+        values = [run[key] for run in runs]
+        cells = [statistics.median(values), min(values), max(values)]
+        shown = " ".join(f"{v:9.3f}" if v < 100 else f"{v:9.0f}" for v in cells)
+        budget_text = (
+            "" if budget is None else (f"{budget:9.1f}" if budget < 100 else f"{budget:9d}")
+        )
+        print(f"{label:42} {shown} {budget_text}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(runs, indent=2))
+
+
+if __name__ == "__main__":
+    main()

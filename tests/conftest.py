@@ -1,0 +1,80 @@
+"""Fixtures: an app on the starter pack or a sample pack, its client and CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from eore import create_app
+from eore.cli import cli
+from eore.settings import PROJECT_ROOT
+
+PACKS = Path(__file__).parent / "packs"
+STARTER_PACK = PROJECT_ROOT / "content"
+
+
+@pytest.fixture(scope="session")
+def shared_data(tmp_path_factory):
+    """Return a data folder shared by apps that only read (built files are reused)."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture
+def app(shared_data):
+    """Return the app serving the starter pack."""
+    return create_app({"TESTING": True, "CONTENT": str(STARTER_PACK), "DATA": str(shared_data)})
+
+
+@pytest.fixture
+def client(app):
+    """Return a test client of the starter-pack app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def sample_app(shared_data):
+    """Return the app serving the small sample pack in tests/packs/good."""
+    return create_app(
+        {"TESTING": True, "CONTENT": str(PACKS / "good"), "DATA": str(shared_data / "sample")}
+    )
+
+
+@pytest.fixture
+def runner():
+    """Return a runner for the ``eore`` command."""
+    return CliRunner()
+
+
+@pytest.fixture
+def run_eore(runner, tmp_path):
+    """Return a function running ``eore ARGS`` with its data in a temporary folder."""
+
+    def run(*args, env=None):
+        return runner.invoke(
+            cli, list(args), env={"EORE_DATA": str(tmp_path / "data"), **(env or {})}
+        )
+
+    return run
+
+
+@pytest.fixture
+def make_pack(tmp_path):
+    """Return a factory: a copy of the good sample pack, with files replaced or removed."""
+
+    def make(files: dict[str, str | None] | None = None, *, base: str = "good") -> Path:
+        root = tmp_path / "pack"
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(PACKS / base, root)
+        for name, text in (files or {}).items():
+            path = root / name
+            if text is None:
+                path.unlink()
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+        return root
+
+    return make

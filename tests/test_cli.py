@@ -1,0 +1,67 @@
+"""The eore command, through click's CliRunner (and once through flask --app)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PACKS = Path(__file__).parent / "packs"
+
+
+def test_check_on_the_starter_pack_passes_with_coverage(run_eore):
+    result = run_eore("check", "content")
+    assert result.exit_code == 0, result.output
+    assert "Translation coverage:" in result.output
+    assert "the pack is usable" in result.output
+    for code in ("en", "ar", "uk", "es", "fr"):
+        assert f"\n  {code} " in result.output
+
+
+def test_check_defaults_to_the_content_setting(run_eore):
+    result = run_eore("check", env={"EORE_CONTENT": str(PACKS / "good")})
+    assert result.exit_code == 0
+    assert "Test pack 1.0: 2 lesson(s)" in result.output
+    assert "ar العربية: 1/2 lessons (draft)" in result.output
+
+
+def test_check_on_a_broken_header_prints_file_and_line_and_fails(run_eore):
+    result = run_eore("check", str(PACKS / "broken-header"))
+    assert result.exit_code == 1
+    assert "lessons/oops/lesson.en.md:5: error: YAML syntax" in result.output
+    assert "the pack cannot be used" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_on_a_missing_folder_is_explained(run_eore, tmp_path):
+    result = run_eore("check", str(tmp_path / "nowhere"))
+    assert result.exit_code == 1
+    assert "no pack.yaml" in result.output
+
+
+def test_serve_refuses_an_unusable_pack_without_a_stack_trace(run_eore):
+    result = run_eore("serve", "--port", "8765", env={"EORE_CONTENT": str(PACKS / "broken-header")})
+    assert result.exit_code == 1
+    assert "The content pack cannot be used (1 problem(s))" in result.output
+    assert "lessons/oops/lesson.en.md:5" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_i18n_compile_checks_every_catalogue(run_eore, tmp_path):
+    result = run_eore("i18n", "compile")
+    assert result.exit_code == 0, result.output
+    for code in ("ar", "uk", "es", "fr"):
+        assert f"{code}: " in result.output
+        assert (tmp_path / "data/build/translations" / code / "LC_MESSAGES/messages.mo").exists()
+
+
+def test_commands_are_reachable_through_flask(tmp_path):
+    env = {**os.environ, "EORE_DATA": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "eore", "check", str(PACKS / "good")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Test pack 1.0" in result.stdout
