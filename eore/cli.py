@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 from pathlib import Path
 
@@ -46,15 +47,41 @@ def serve(host, port, threads):
         click.echo(str(error), err=True)
         click.echo("Fix these problems (eore check lists them too), then start again.", err=True)
         sys.exit(1)
-    warnings = [p for p in app.extensions["eore"]["library"].problems if p.severity == "warning"]
-    if warnings:
+    except OSError as error:
         click.echo(
-            f"Starting with {len(warnings)} warning(s) about the content pack; "
-            "run 'eore check' to see them.",
+            f"Cannot use the data folder: {error}. Set EORE_DATA to a folder the "
+            "toolkit may write to.",
             err=True,
         )
+        sys.exit(1)
     click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="eore")
+    problem = _cannot_listen(host, port)
+    if problem:
+        click.echo(problem, err=True)
+        sys.exit(1)
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="eore")
+    except OSError as error:
+        click.echo(_listen_advice(host, port, error), err=True)
+        sys.exit(1)
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Return why the server could not listen on host:port, or None if it can."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        return _listen_advice(host, port, error)
+    return None
+
+
+def _listen_advice(host: str, port: int, error: OSError) -> str:
+    return (
+        f"Cannot listen on {host}:{port} ({error.strerror or error}). Is the toolkit already "
+        "running? Stop it, or choose another port with --port."
+    )
 
 
 @cli.command()

@@ -452,8 +452,12 @@ def init_app(app) -> None:
     """Load the pack named by the CONTENT setting; refuse an unusable one."""
     library = load_pack(app.config["CONTENT"])
     app.extensions.setdefault("eore", {})["library"] = library
-    for problem in library.problems:
-        app.logger.warning("content: %s", problem)
+    if library.problems:
+        app.logger.warning(
+            "the content pack has %d warning(s), such as missing translations: "
+            "run 'eore check' to see them",
+            len(library.problems),
+        )
 
 
 def current_library() -> Library:

@@ -65,3 +65,24 @@ def test_commands_are_reachable_through_flask(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Test pack 1.0" in result.stdout
+
+
+def test_serve_explains_a_port_in_use(run_eore):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_eore("serve", "--host", "127.0.0.1", "--port", str(port))
+    assert result.exit_code == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_explains_a_data_folder_it_cannot_write(run_eore, tmp_path):
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    result = run_eore("serve", "--port", "8765", env={"EORE_DATA": str(blocked / "data")})
+    assert result.exit_code == 1
+    assert "Cannot use the data folder" in result.output
