@@ -108,6 +108,16 @@ def test_page_fits_a_phone_with_the_right_direction(server, page, path):
     assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 360px"
 
 
+@pytest.mark.parametrize("path", ["/ar/lessons/if-you-find-one", "/uk/lessons/explosive-items"])
+def test_smallest_phone_does_not_scroll_sideways(server, browser, path):
+    context = browser.new_context(viewport={"width": 320, "height": 568})
+    page = context.new_page()
+    page.goto(server + path)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px"
+
+
 def test_arabic_layout_is_mirrored(server, page):
     page.goto(server + "/ar/lessons/")
     brand = page.locator(".brand").bounding_box()
