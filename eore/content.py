@@ -207,21 +207,21 @@ def check_pack(root: Path | str) -> tuple[Library | None, list[Problem]]:
     return library, list(library.problems)
 
 
-def _read_yaml(path: Path, found: _Collector):
+def _read_valid_yaml(path: Path, fields, found: _Collector):
+    """Return the parsed file if it is valid YAML that fits ``fields``, else None."""
     try:
-        return parse_yaml(read_text(path))
+        doc = parse_yaml(read_text(path))
     except TextFileError as error:
         found.add(path, error.line, error.message)
         return None
+    before = len(found.problems)
+    schema.validate(doc.data, fields, doc, found.reporter(path))
+    return doc if len(found.problems) == before else None
 
 
 def _load_pack_file(path: Path, found: _Collector) -> dict | None:
-    doc = _read_yaml(path, found)
+    doc = _read_valid_yaml(path, schema.PACK_FIELDS, found)
     if doc is None:
-        return None
-    before = len(found.problems)
-    schema.validate(doc.data, schema.PACK_FIELDS, doc, found.reporter(path))
-    if len(found.problems) > before:
         return None
     data = doc.data
     locales = {}
@@ -305,12 +305,8 @@ def _load_lessons(root: Path, pack: dict, found: _Collector) -> dict[str, Lesson
 
 def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Lesson | None:
     meta_path = folder / "lesson.yaml"
-    doc = _read_yaml(meta_path, found)
+    doc = _read_valid_yaml(meta_path, schema.LESSON_FIELDS, found)
     if doc is None:
-        return None
-    before = len(found.problems)
-    schema.validate(doc.data, schema.LESSON_FIELDS, doc, found.reporter(meta_path))
-    if len(found.problems) > before:
         return None
     meta = doc.data
     illustrations = []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, redirect, render_template, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
 
 from .content import current_library
 from .i18n import preferred_locale
@@ -23,31 +24,15 @@ def healthz():
     return jsonify(status="ok", pack=library.name, version=library.version)
 
 
-@bp.app_errorhandler(404)
-def not_found(error):
-    """Show a page-not-found message in the visitor's language."""
-    return _error_page(404)
-
-
-@bp.app_errorhandler(405)
-def method_not_allowed(error):
-    """Refuse an unexpected method politely."""
-    return _error_page(405)
-
-
-@bp.app_errorhandler(413)
-def too_large(error):
-    """Refuse an oversized request politely."""
-    return _error_page(413)
-
-
-@bp.app_errorhandler(500)
-def server_error(error):
-    """Apologise without showing any internals."""
-    return _error_page(500)
+@bp.app_errorhandler(HTTPException)
+def http_error(error):
+    """Show an error (page not found, too large, ...) in the visitor's language."""
+    return _error_page(error.code or 500)
 
 
 def _error_page(status: int):
     if "locale" not in g:
-        g.locale = preferred_locale()
+        # A URL that matched no page may still start with a locale: answer in it.
+        first = request.path.strip("/").split("/", 1)[0]
+        g.locale = first if first in current_library().locales else preferred_locale()
     return render_template("errors/error.html", status=status), status

@@ -114,6 +114,7 @@ def test_visiting_a_locale_remembers_it(client):
         ("/en/lessons/no-such-lesson", "en"),
         ("/ar/lessons/no-such-lesson", "ar"),
         ("/en/lessons/?audience=pilots", "en"),
+        ("/uk/no/such/page", "uk"),
         ("/nothing/here/at/all", "en"),
     ],
 )
@@ -210,3 +211,15 @@ def test_pages_are_gzipped_for_phones_that_accept_it(client):
     assert "Accept-Encoding" in packed.headers["Vary"]
     assert gzip.decompress(packed.data) == plain.data
     assert len(packed.data) < len(plain.data) / 2
+
+
+def test_missing_trailing_slash_still_redirects(client):
+    response = client.get("/en/lessons")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/en/lessons/")
+
+
+def test_unexpected_method_is_refused_politely(client):
+    response = client.post("/fr/lessons/", data={"x": "y"})
+    assert response.status_code == 405
+    assert '<html lang="fr" dir="ltr">' in response.get_data(as_text=True)
