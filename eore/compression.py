@@ -20,7 +20,7 @@ def init_app(app) -> None:
 
     @app.after_request
     def compress(response):
-        accepted = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+        accepted = request.accept_encodings["gzip"] > 0
         if (
             not accepted
             or response.direct_passthrough

@@ -17,8 +17,9 @@ from .locales import KNOWN_LOCALES
 from .textfile import TextFileError, parse_front_matter, parse_yaml, read_text
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LOCALE_CODE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?$")
 TEXT_FILE_RE = re.compile(r"^lesson\.([A-Za-z_-]+)\.md$")
-EXTERNAL_LINK_RE = re.compile(r"\]\(\s*<?(https?:|//)", re.IGNORECASE)
+EXTERNAL_LINK_RE = re.compile(r"(\]\(\s*<?|<|\]:\s*<?)(https?:|//)", re.IGNORECASE)
 ILLUSTRATION_BUDGET = 15 * 1024
 
 
@@ -227,7 +228,14 @@ def _load_pack_file(path: Path, found: _Collector) -> dict | None:
     locales = {}
     for code, info in data["locales"].items():
         info = info or {}
-        known = KNOWN_LOCALES.get(code)
+        if not _is_locale_code(code):
+            found.add(
+                path,
+                doc.line("locales", code),
+                f"'{code}' is not a language code such as 'fr' or 'pt-BR'",
+            )
+            continue
+        known = KNOWN_LOCALES.get(code) or KNOWN_LOCALES.get(code.split("-")[0])
         if known is None and not (info.get("name") and info.get("direction")):
             found.add(
                 path,
@@ -272,6 +280,19 @@ def _load_pack_file(path: Path, found: _Collector) -> dict | None:
             )
         )
     return {**data, "locales": locales, "contacts": tuple(contacts)}
+
+
+def _is_locale_code(code) -> bool:
+    """Return whether ``code`` is a language code that Babel knows, e.g. fr or pt-BR."""
+    from babel import Locale, UnknownLocaleError
+
+    if not isinstance(code, str) or not LOCALE_CODE_RE.match(code):
+        return False
+    try:
+        Locale.parse(code, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
 
 
 def _load_lessons(root: Path, pack: dict, found: _Collector) -> dict[str, Lesson]:
@@ -392,7 +413,7 @@ def _load_lesson_text(path: Path, code: str, ids: list[str], root: Path, found: 
             found.add(
                 path,
                 doc.body_line + offset,
-                "link to the internet: participants on the box cannot open it",
+                "link to the internet: it is not shown, as phones on the box cannot open it",
                 severity="warning",
             )
     if len(found.problems) > before and found.has_errors():

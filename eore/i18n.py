@@ -30,7 +30,7 @@ def init_app(app) -> None:
     compile_catalogues(TRANSLATIONS, built)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(built)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
-    babel.init_app(app, locale_selector=selected_locale)
+    babel.init_app(app, locale_selector=_babel_locale)
     app.context_processor(_locale_context)
 
 
@@ -52,10 +52,35 @@ def selected_locale() -> str:
     return current_app.extensions["eore"]["library"].source_locale
 
 
+def _babel_locale() -> str:
+    # URLs use BCP 47 codes (pt-BR); Babel wants pt_BR.
+    return selected_locale().replace("-", "_")
+
+
 def _locale_context() -> dict:
     library = current_app.extensions["eore"]["library"]
     code = selected_locale() if request else library.source_locale
-    return {"locale": library.locales[code], "pack_locales": library.locales}
+    return {"locale": library.locales[code], "language_links": _language_links(library)}
+
+
+def _language_links(library) -> list[tuple]:
+    """Return (locale, address) pairs for this page in every language of the pack."""
+    from flask import url_for
+
+    from .schema import AUDIENCES
+
+    endpoint = request.endpoint or ""
+    links = []
+    for code, info in library.locales.items():
+        if endpoint.startswith("learning.") and request.view_args is not None:
+            # Only the known filter is carried over; any other query is dropped.
+            audience = request.args.get("audience")
+            extra = {"audience": audience} if audience in AUDIENCES else {}
+            href = url_for(endpoint, **{**request.view_args, **extra, "locale": code})
+        else:
+            href = url_for("learning.home", locale=code)
+        links.append((info, href))
+    return links
 
 
 def compile_catalogues(source: Path, target: Path, *, force: bool = False) -> list[Path]:

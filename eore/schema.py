@@ -83,7 +83,7 @@ PACK_FIELDS = _record(
 
 ILLUSTRATION_FIELDS = _record(
     Field("id", "slug", True, "short name used for its alt text in each locale"),
-    Field("file", "text", True, "SVG file under media/ in the pack"),
+    Field("file", "media-path", True, "SVG file under media/ in the pack"),
 )
 
 LESSON_FIELDS = _record(
@@ -156,6 +156,10 @@ def _check_value(value, f, doc, report, path):
             or not all(c.isalnum() or c == "-" for c in value)
         ):
             report(line, f"'{name}' must be a short name of letters, digits and '-'")
+    elif f.kind == "media-path":
+        parts = value.replace("\\", "/").split("/") if isinstance(value, str) else []
+        if not parts or value.startswith("/") or ".." in parts or "" in parts:
+            report(line, f"'{name}' must be a file name inside media/, e.g. sign.svg")
     elif f.kind == "integer":
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             report(line, f"'{name}' must be a whole number")
@@ -194,4 +198,7 @@ def _check_value(value, f, doc, report, path):
             report(line, f"'{name}' must list at least one entry by its code")
             return
         for key, item in value.items():
+            if not isinstance(key, str):
+                report(doc.line(*path, key), f"'{name}' codes must be words, not '{key}'")
+                continue
             validate(item if item is not None else {}, f.fields, doc, report, path + (key,))

@@ -14,7 +14,9 @@ bp = Blueprint("site", __name__)
 @bp.get("/")
 def index():
     """Send the visitor to the home page in their language."""
-    return redirect(url_for("learning.home", locale=preferred_locale()))
+    response = redirect(url_for("learning.home", locale=preferred_locale()))
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
 
 
 @bp.get("/healthz")

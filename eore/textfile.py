@@ -42,24 +42,37 @@ class Document:
         return self.lines.get((), None)
 
 
-def _to_python(loader, node, path, lines, offset):
-    lines[path] = node.start_mark.line + 1 + offset
+MAX_NODES = 100_000
+
+
+def _to_python(loader, node, path, lines, offset, ancestors=(), budget=None):
+    budget = budget if budget is not None else [MAX_NODES]
+    budget[0] -= 1
+    line = node.start_mark.line + 1 + offset
+    if budget[0] < 0:
+        raise TextFileError("the file is too large or repeats itself through aliases", line)
+    if id(node) in ancestors:
+        raise TextFileError("a YAML alias refers to itself", line)
+    ancestors = (*ancestors, id(node))
+    lines[path] = line
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int)):
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
                 raise TextFileError(
                     "keys must be plain words", key_node.start_mark.line + 1 + offset
                 )
             if key in result:
                 raise TextFileError(f"'{key}' appears twice", key_node.start_mark.line + 1 + offset)
-            result[key] = _to_python(loader, value_node, path + (key,), lines, offset)
+            result[key] = _to_python(
+                loader, value_node, path + (key,), lines, offset, ancestors, budget
+            )
             lines[path + (key,)] = key_node.start_mark.line + 1 + offset
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _to_python(loader, item, path + (index,), lines, offset)
+            _to_python(loader, item, path + (index,), lines, offset, ancestors, budget)
             for index, item in enumerate(node.value)
         ]
     return loader.construct_object(node, deep=True)

@@ -89,7 +89,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """Return a fresh page the size of a small phone, with JavaScript off for the app."""
+    """Return a fresh page the size of a small phone."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=1)
     page = context.new_page()
     yield page

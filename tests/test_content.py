@@ -141,8 +141,34 @@ def test_starter_pack_is_usable_without_errors():
             "pack.yaml:3: error: source_locale 'de' is not one of the pack's locales",
         ),
         (
+            {"pack.yaml": pack_yaml(locales="  en: {review: draft}\n  sw: {review: draft}\n")},
+            "pack.yaml:6: error: unknown locale 'sw': give its 'name' and 'direction'",
+        ),
+        (
             {"pack.yaml": pack_yaml(locales="  en: {review: draft}\n  xx: {review: draft}\n")},
-            "pack.yaml:6: error: unknown locale 'xx': give its 'name' and 'direction'",
+            "pack.yaml:6: error: 'xx' is not a language code",
+        ),
+        (
+            {"pack.yaml": pack_yaml(locales="  en: {review: draft}\n  1: {review: draft}\n")},
+            "pack.yaml:6: error: 'locales' codes must be words",
+        ),
+        (
+            {
+                LESSON_YAML: "audiences: [adults]\nthreats: [mines]\nduration: 5\n"
+                "illustrations:\n  - {id: sign, file: ../../outside.svg}\n"
+            },
+            f"{LESSON_YAML}:5: error: 'illustrations.0.file' must be a file name inside media/",
+        ),
+        (
+            {
+                LESSON_YAML: "audiences: [adults]\nthreats: [mines]\nduration: 5\n"
+                "illustrations:\n  - {id: sign, file: 5}\n"
+            },
+            f"{LESSON_YAML}:5: error: 'illustrations.0.file' must be a file name inside media/",
+        ),
+        (
+            {LESSON_YAML: "audiences: &x [*x]\n"},
+            f"{LESSON_YAML}:1: error: a YAML alias refers to itself",
         ),
         (
             {
@@ -190,3 +216,33 @@ def test_link_to_the_internet_is_a_warning(make_pack):
     library, problems = check_pack(make_pack({LESSON_EN: body}))
     assert library is not None
     assert f"{LESSON_EN}:11: warning: link to the internet" in "\n".join(map(str, problems))
+
+
+def test_regional_locale_is_served(make_pack):
+    pack = (
+        (make_pack() / "pack.yaml")
+        .read_text()
+        .replace("  ar: {review: draft}", "  ar: {review: draft}\n  pt-BR: {review: draft}")
+    )
+    root = make_pack({"pack.yaml": pack})
+    from eore import create_app
+
+    (root / "pack.yaml").write_text(
+        pack.replace("pt-BR: {review: draft}", "pt-BR: {review: draft, name: Português}")
+    )
+
+    app = create_app({"CONTENT": str(root), "DATA": str(root.parent / "data")})
+    response = app.test_client().get("/pt-BR/lessons/first-steps")
+    assert response.status_code == 200
+    assert '<html lang="pt-BR" dir="ltr">' in response.get_data(as_text=True)
+
+
+def test_repeating_aliases_cannot_exhaust_the_loader():
+    from eore.textfile import TextFileError, parse_yaml
+
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n"
+        for p, n in zip("abcdefgh", "bcdefghi", strict=False)
+    )
+    with pytest.raises(TextFileError, match="repeats itself"):
+        parse_yaml(laughs)

@@ -223,3 +223,26 @@ def test_unexpected_method_is_refused_politely(client):
     response = client.post("/fr/lessons/", data={"x": "y"})
     assert response.status_code == 405
     assert '<html lang="fr" dir="ltr">' in response.get_data(as_text=True)
+
+
+def test_language_links_carry_only_the_known_filter(client):
+    html = client.get("/en/lessons/?audience=children&junk=" + "x" * 5000).get_data(as_text=True)
+    assert 'href="/ar/lessons/?audience=children"' in html
+    assert "junk" not in html
+
+
+def test_gzip_refused_with_q0_is_not_sent(client):
+    response = client.get("/en/lessons/", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in response.headers
+
+
+def test_web_links_in_lessons_are_not_links(make_pack, shared_data):
+    from eore import create_app
+
+    body = "---\ntitle: T\nsummary: S\nobjectives: [o]\nkey_messages: [k]\nalt: {sign: a}\n---\n"
+    body += "[a](https://x.org) <https://e.org/a> [b](//evil) ![i](https://e/i.png) [t](tel:+1)\n"
+    root = make_pack({"lessons/first-steps/lesson.en.md": body})
+    app = create_app({"CONTENT": str(root), "DATA": str(shared_data / "links")})
+    html = app.test_client().get("/en/lessons/first-steps").get_data(as_text=True)
+    assert not EXTERNAL_URL.search(html)
+    assert '<a href="tel:+1">t</a>' in html
