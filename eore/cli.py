@@ -54,11 +54,11 @@ def serve(host, port, threads):
             err=True,
         )
         sys.exit(1)
-    click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
     problem = _cannot_listen(host, port)
     if problem:
         click.echo(problem, err=True)
         sys.exit(1)
+    click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="eore")
     except OSError as error:

@@ -167,8 +167,11 @@ class _Collector:
     def reporter(self, path: Path, severity="error"):
         return lambda line, message: self.add(path, line, message, severity)
 
+    def error_count(self) -> int:
+        return sum(p.severity == "error" for p in self.problems)
+
     def has_errors(self) -> bool:
-        return any(p.severity == "error" for p in self.problems)
+        return self.error_count() > 0
 
 
 def load_pack(root: Path | str) -> Library:
@@ -208,10 +211,10 @@ def check_pack(root: Path | str) -> tuple[Library | None, list[Problem]]:
     return library, list(library.problems)
 
 
-def _read_valid_yaml(path: Path, fields, found: _Collector):
-    """Return the parsed file if it is valid YAML that fits ``fields``, else None."""
+def _read_valid(path: Path, fields, found: _Collector, *, parse=parse_yaml):
+    """Return the parsed file if it can be parsed and fits ``fields``, else None."""
     try:
-        doc = parse_yaml(read_text(path))
+        doc = parse(read_text(path))
     except TextFileError as error:
         found.add(path, error.line, error.message)
         return None
@@ -221,7 +224,7 @@ def _read_valid_yaml(path: Path, fields, found: _Collector):
 
 
 def _load_pack_file(path: Path, found: _Collector) -> dict | None:
-    doc = _read_valid_yaml(path, schema.PACK_FIELDS, found)
+    doc = _read_valid(path, schema.PACK_FIELDS, found)
     if doc is None:
         return None
     data = doc.data
@@ -326,7 +329,7 @@ def _load_lessons(root: Path, pack: dict, found: _Collector) -> dict[str, Lesson
 
 def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Lesson | None:
     meta_path = folder / "lesson.yaml"
-    doc = _read_valid_yaml(meta_path, schema.LESSON_FIELDS, found)
+    doc = _read_valid(meta_path, schema.LESSON_FIELDS, found)
     if doc is None:
         return None
     meta = doc.data
@@ -376,16 +379,11 @@ def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Les
 
 
 def _load_lesson_text(path: Path, code: str, ids: list[str], root: Path, found: _Collector):
-    try:
-        doc = parse_front_matter(read_text(path))
-    except TextFileError as error:
-        found.add(path, error.line, error.message)
+    doc = _read_valid(path, schema.LESSON_TEXT_FIELDS, found, parse=parse_front_matter)
+    if doc is None:
         return None
     report = found.reporter(path)
-    before = len(found.problems)
-    schema.validate(doc.data, schema.LESSON_TEXT_FIELDS, doc, report)
-    if len(found.problems) > before:
-        return None
+    errors_before = found.error_count()
     data = doc.data
     messages = data["key_messages"]
     if len(messages) > schema.MAX_KEY_MESSAGES:
@@ -416,7 +414,7 @@ def _load_lesson_text(path: Path, code: str, ids: list[str], root: Path, found: 
                 "link to the internet: it is not shown, as phones on the box cannot open it",
                 severity="warning",
             )
-    if len(found.problems) > before and found.has_errors():
+    if found.error_count() > errors_before:
         return None
     return LessonText(
         locale=code,

@@ -70,17 +70,17 @@ def _language_links(library) -> list[tuple]:
     from .schema import AUDIENCES
 
     endpoint = request.endpoint or ""
-    links = []
-    for code, info in library.locales.items():
-        if endpoint.startswith("learning.") and request.view_args is not None:
-            # Only the known filter is carried over; any other query is dropped.
-            audience = request.args.get("audience")
-            extra = {"audience": audience} if audience in AUDIENCES else {}
-            href = url_for(endpoint, **{**request.view_args, **extra, "locale": code})
-        else:
-            href = url_for("learning.home", locale=code)
-        links.append((info, href))
-    return links
+    if endpoint.startswith("learning.") and request.view_args is not None:
+        # Only the known filter is carried over; any other query is dropped.
+        audience = request.args.get("audience")
+        extra = {"audience": audience} if audience in AUDIENCES else {}
+        arguments = {**request.view_args, **extra}
+    else:
+        endpoint, arguments = "learning.home", {}
+    return [
+        (info, url_for(endpoint, **arguments, locale=code))
+        for code, info in library.locales.items()
+    ]
 
 
 def compile_catalogues(source: Path, target: Path, *, force: bool = False) -> list[Path]:

@@ -65,7 +65,6 @@ def lessons():
         items=items,
         audience=audience,
         audiences=audiences,
-        threats=schema.THREATS,
     )
 
 
