@@ -7,7 +7,11 @@ median (with min and max) over the runs:
   on the box's plain-HTTP network receives them), before images;
 - the time from launching the process to the first 200 on /healthz, with a
   data folder already built (a normal boot) and with an empty one (first boot);
-- the resident memory of the server after every page has been served once.
+- the resident memory of the server after every page has been served once;
+- the bytes of the largest quiz page with its CSS and script (gzip);
+- the time to send a quiz and get its result (the attempt committed with
+  synchronous=FULL), one phone at a time;
+- 200 quiz submissions sent at once by 50 phones: errors, and attempts stored.
 
 Usage: python bench/run.py [--runs 5] [--json FILE]
 """
@@ -15,19 +19,31 @@ Usage: python bench/run.py [--runs 5] [--json FILE]
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
 import json
 import os
 import re
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
-BUDGETS = {"lesson_bytes": 20 * 1024, "launch_seconds": 1.0, "rss_mb": 60.0}
+BUDGETS = {
+    "lesson_bytes": 20 * 1024,
+    "launch_seconds": 1.0,
+    "rss_mb": 60.0,
+    "quiz_bytes": 15 * 1024,
+    "submit_ms": 20.0,
+}
+QUIZ_PATH = "/en/lessons/if-you-find-one/quiz"
 EORE = Path(sys.executable).with_name("eore")
 
 
@@ -95,13 +111,85 @@ def _decoded(body: bytes, headers: dict) -> str:
     return body.decode("utf-8")
 
 
-def lesson_bytes(base: str, path: str) -> int:
-    """Return the bytes on the wire for a lesson page plus its stylesheets."""
+def page_bytes(base: str, path: str) -> int:
+    """Return the bytes on the wire for a page plus its stylesheets and scripts."""
     status, body, headers = fetch(base + path)
     total = len(body)
-    for css in re.findall(r'<link rel="stylesheet" href="([^"]+)"', _decoded(body, headers)):
-        total += len(fetch(base + css)[1])
+    text = _decoded(body, headers)
+    for asset in re.findall(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"', text):
+        total += len(fetch(base + asset)[1])
     return total
+
+
+class QuizTaker:
+    """A phone taking quizzes: it keeps its cookie, reads the form and sends answers."""
+
+    def __init__(self, base: str):
+        self.base = base
+        jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def open_form(self, path: str) -> dict[str, str]:
+        """GET the quiz and return the fields to send: hidden ones and a first answer each."""
+        with self.opener.open(self.base + path, timeout=30) as response:
+            html = response.read().decode("utf-8")
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+        for name, value in re.findall(r'type="radio" name="([^"]+)" value="([^"]+)"', html):
+            fields.setdefault(name, value)
+        return fields
+
+    def send(self, path: str, fields: dict[str, str]) -> int:
+        """POST the answers and return the HTTP status."""
+        data = urllib.parse.urlencode(fields).encode()
+        try:
+            with self.opener.open(self.base + path, data=data, timeout=30) as response:
+                response.read()
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+
+def concurrent_submissions(base: str, *, clients: int, each: int, path: str = QUIZ_PATH):
+    """Let ``clients`` phones each send ``each`` quizzes at the same moment; return outcomes."""
+    outcomes: list = []
+    barrier = threading.Barrier(clients)
+
+    def phone():
+        taker = QuizTaker(base)
+        forms = [taker.open_form(path) for _ in range(each)]
+        barrier.wait()
+        for fields in forms:
+            try:
+                outcomes.append(taker.send(path, fields))
+            except OSError as error:
+                outcomes.append(f"{type(error).__name__}: {error}")
+
+    threads = [threading.Thread(target=phone) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def stored_attempts(data: str) -> int:
+    """Return how many quiz attempts the box's database holds."""
+    with sqlite3.connect(Path(data) / "eore.sqlite3") as db:
+        return db.execute("SELECT COUNT(*) FROM quiz_attempt").fetchone()[0]
+
+
+def submit_milliseconds(base: str, count: int = 40) -> float:
+    """Return the median time to send a quiz and receive its result, one phone at a time."""
+    taker = QuizTaker(base)
+    times = []
+    for _ in range(count):
+        fields = taker.open_form(QUIZ_PATH)
+        started = time.perf_counter()
+        status = taker.send(QUIZ_PATH, fields)
+        times.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise SystemExit(f"sending a quiz answered {status}")
+    return statistics.median(times)
 
 
 def resident_mb(pid: int) -> float:
@@ -122,8 +210,14 @@ def run_once(warm_data: str) -> dict:
     try:
         pages = all_pages(base)
         lessons = [p for p in pages if re.fullmatch(r"/[a-z]{2}/lessons/[a-z0-9-]+", p)]
-        sizes = [lesson_bytes(base, p) for p in lessons]
+        sizes = [page_bytes(base, p) for p in lessons]
+        quizzes = [p for p in pages if re.fullmatch(r"/[a-z]{2}/lessons/[a-z0-9-]+/quiz", p)]
+        quiz_sizes = [page_bytes(base, p) for p in quizzes]
         rss = resident_mb(process.pid)
+        submit = submit_milliseconds(base)
+        before = stored_attempts(warm_data)
+        outcomes = concurrent_submissions(base, clients=50, each=4)
+        stored = stored_attempts(warm_data) - before
     finally:
         process.terminate()
         process.wait()
@@ -133,6 +227,10 @@ def run_once(warm_data: str) -> dict:
         "lesson_bytes": max(sizes),
         "median_lesson_bytes": statistics.median(sizes),
         "rss_mb": rss,
+        "quiz_bytes": max(quiz_sizes),
+        "submit_ms": submit,
+        "burst_errors": sum(outcome != 200 for outcome in outcomes),
+        "burst_stored": stored,
         "pages": len(pages),
         "lessons": len(lessons),
     }
@@ -156,6 +254,10 @@ def main() -> None:
         ("launch to first 200, built data (s)", "launch_seconds", BUDGETS["launch_seconds"]),
         ("launch to first 200, first boot (s)", "cold_launch_seconds", None),
         ("resident memory after all pages (MB)", "rss_mb", BUDGETS["rss_mb"]),
+        ("largest quiz page + CSS + JS (gzip bytes)", "quiz_bytes", BUDGETS["quiz_bytes"]),
+        ("send a quiz, get its result (ms)", "submit_ms", BUDGETS["submit_ms"]),
+        ("200 quizzes from 50 phones: errors", "burst_errors", None),
+        ("200 quizzes from 50 phones: stored", "burst_stored", None),
     ]
     print(f"{'figure':42} {'median':>9} {'min':>9} {'max':>9} {'budget':>9}")
     for label, key, budget in rows:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import assets, compression, content, i18n, security, settings
+from . import assets, compression, content, i18n, security, settings, store
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -17,6 +17,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         JSON_SORT_KEYS=False,
+        # A participant may read a lesson for a long time before sending its
+        # quiz: the form's token lives as long as the browser session.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -29,17 +32,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     data_dir.mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.ensure_secret_key(data_dir)
+    if not app.config["DEVICE_ID"]:
+        app.config["DEVICE_ID"] = settings.ensure_device_id(data_dir)
+    app.config.setdefault("DATABASE", str(data_dir / "eore.sqlite3"))
 
     content.init_app(app)
+    store.init_app(app)
     i18n.init_app(app)
     assets.init_app(app)
     security.init_app(app)
     compression.init_app(app)
 
-    from . import learning, site
+    from . import learning, quizzes, site
 
     app.register_blueprint(site.bp)
     app.register_blueprint(learning.bp)
+    app.register_blueprint(quizzes.bp)
 
     from .cli import cli
 

@@ -12,6 +12,7 @@ import click
 from .content import PackError, check_pack
 from .i18n import i18n_cli
 from .settings import from_environment
+from .store import StoreError
 
 
 @click.group()
@@ -46,6 +47,9 @@ def serve(host, port, threads):
     except PackError as error:
         click.echo(str(error), err=True)
         click.echo("Fix these problems (eore check lists them too), then start again.", err=True)
+        sys.exit(1)
+    except StoreError as error:
+        click.echo(f"Cannot use the database: {error}.", err=True)
         sys.exit(1)
     except OSError as error:
         click.echo(
@@ -97,11 +101,19 @@ def check(path):
     if library is None:
         click.echo(f"{path}: {errors} error(s), {warnings} warning(s): the pack cannot be used.")
         sys.exit(1)
-    click.echo(f"{library.name} {library.version}: {len(library.lessons)} lesson(s)")
+    click.echo(
+        f"{library.name} {library.version}: {len(library.lessons)} lesson(s), "
+        f"{len(library.quizzes)} with a quiz ({len(library.questions)} questions), "
+        f"{len(library.tests)} knowledge test(s)"
+    )
     click.echo("Translation coverage:")
     for code, (done, total) in library.coverage().items():
         info = library.locales[code]
-        click.echo(f"  {code} {info.name}: {done}/{total} lessons ({info.review})")
+        quizzes = library.quiz_coverage()[code]
+        click.echo(
+            f"  {code} {info.name}: {done}/{total} lessons, "
+            f"{quizzes}/{len(library.quizzes)} quizzes ({info.review})"
+        )
     click.echo(f"{path}: 0 errors, {warnings} warning(s): the pack is usable.")
 
 

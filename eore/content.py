@@ -7,20 +7,19 @@ see the Library. Every problem found is reported with its file and line.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from . import schema
+from . import quizpack, schema
 from .locales import KNOWN_LOCALES
+from .svg import check_svg
 from .textfile import TextFileError, parse_front_matter, parse_yaml, read_text
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE_CODE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?$")
 TEXT_FILE_RE = re.compile(r"^lesson\.([A-Za-z_-]+)\.md$")
 EXTERNAL_LINK_RE = re.compile(r"(\]\(\s*<?|<|\]:\s*<?)(https?:|//)", re.IGNORECASE)
-ILLUSTRATION_BUDGET = 15 * 1024
 
 
 @dataclass(frozen=True)
@@ -113,6 +112,10 @@ class Library:
     locales: MappingProxyType
     contacts: tuple[Contact, ...]
     lessons: MappingProxyType
+    quizzes: MappingProxyType  # lesson slug -> Quiz
+    questions: MappingProxyType  # question id -> Question
+    tests: MappingProxyType  # knowledge test id -> KnowledgeTest
+    hide_scores: bool
     problems: tuple[Problem, ...] = ()
     _rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -140,6 +143,13 @@ class Library:
         total = len(self.lessons)
         return {
             code: (sum(code in lesson.texts for lesson in self.lessons.values()), total)
+            for code in self.locales
+        }
+
+    def quiz_coverage(self) -> dict[str, int]:
+        """Return, per locale, how many quizzes are translated into it."""
+        return {
+            code: sum(code in quiz.questions[0].texts for quiz in self.quizzes.values())
             for code in self.locales
         }
 
@@ -184,9 +194,13 @@ def load_pack(root: Path | str) -> Library:
         )
         raise PackError(found.problems)
     pack = _load_pack_file(root / "pack.yaml", found)
-    lessons = _load_lessons(root, pack, found) if pack else {}
+    lessons, quizzes = _load_lessons(root, pack, found) if pack else ({}, {})
     if pack and not lessons and not found.has_errors():
         found.add(root / "lessons", None, "the pack has no lessons")
+    questions = quizpack.index_questions(quizzes.values(), found)
+    # Tests are checked once every quiz loaded: a broken quiz would otherwise
+    # also show up as "unknown question" in each test that uses it.
+    tests = quizpack.load_tests(root, questions, pack, found) if not found.has_errors() else {}
     if found.has_errors():
         raise PackError(found.problems)
     ordered = sorted(lessons.values(), key=lambda lesson: (lesson.order, lesson.slug))
@@ -198,6 +212,10 @@ def load_pack(root: Path | str) -> Library:
         locales=MappingProxyType(pack["locales"]),
         contacts=pack["contacts"],
         lessons=MappingProxyType({lesson.slug: lesson for lesson in ordered}),
+        quizzes=MappingProxyType(quizzes),
+        questions=MappingProxyType(questions),
+        tests=MappingProxyType(tests),
+        hide_scores=pack.get("quiz_scores") == "hidden",
         problems=tuple(found.problems),
     )
 
@@ -298,8 +316,10 @@ def _is_locale_code(code) -> bool:
     return True
 
 
-def _load_lessons(root: Path, pack: dict, found: _Collector) -> dict[str, Lesson]:
+def _load_lessons(root: Path, pack: dict, found: _Collector) -> tuple[dict, dict]:
+    """Return the pack's lessons and their quizzes, each by slug."""
     lessons: dict[str, Lesson] = {}
+    quizzes: dict[str, quizpack.Quiz] = {}
     first_seen: dict[str, Path] = {}
     for meta_path in sorted((root / "lessons").rglob("lesson.yaml")):
         folder = meta_path.parent
@@ -324,7 +344,10 @@ def _load_lessons(root: Path, pack: dict, found: _Collector) -> dict[str, Lesson
         lesson = _load_lesson(root, folder, pack, found)
         if lesson:
             lessons[slug] = lesson
-    return lessons
+            quiz = quizpack.load_quiz(root, folder, pack, found)
+            if quiz:
+                quizzes[slug] = quiz
+    return lessons, quizzes
 
 
 def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Lesson | None:
@@ -335,9 +358,7 @@ def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Les
     meta = doc.data
     illustrations = []
     for index, item in enumerate(meta["illustrations"]):
-        _check_svg(
-            root / "media" / item["file"], meta_path, doc.line("illustrations", index), found
-        )
+        check_svg(root / "media" / item["file"], meta_path, doc.line("illustrations", index), found)
         illustrations.append(Illustration(id=item["id"], file=item["file"]))
     ids = [ill.id for ill in illustrations]
     texts = {}
@@ -426,41 +447,6 @@ def _load_lesson_text(path: Path, code: str, ids: list[str], root: Path, found: 
         body=doc.body,
         source=path.relative_to(root).as_posix(),
     )
-
-
-def _check_svg(path: Path, referrer: Path, line, found: _Collector):
-    if path.suffix.lower() != ".svg":
-        found.add(referrer, line, f"illustration '{path.name}' must be an SVG file")
-        return
-    if not path.is_file():
-        found.add(referrer, line, f"illustration file media/{path.name} does not exist")
-        return
-    if path.stat().st_size > ILLUSTRATION_BUDGET:
-        found.add(
-            path,
-            None,
-            f"{path.stat().st_size // 1024} KB; illustrations should stay "
-            f"under {ILLUSTRATION_BUDGET // 1024} KB",
-            severity="warning",
-        )
-    try:
-        tree = ElementTree.parse(path)
-    except ElementTree.ParseError as error:
-        found.add(path, error.position[0], f"not a valid SVG file: {error}")
-        return
-    for element in tree.iter():
-        tag = element.tag.rsplit("}", 1)[-1]
-        unsafe = (
-            tag in ("script", "foreignObject")
-            or any(name.lower().startswith("on") for name in element.attrib)
-            or any(
-                name.endswith("href") and not value.startswith("#")
-                for name, value in element.attrib.items()
-            )
-        )
-        if unsafe:
-            found.add(path, None, f"<{tag}> with scripts or outside links is not allowed in an SVG")
-            return
 
 
 def init_app(app) -> None:

@@ -8,18 +8,21 @@ manual compile step and no generated file is kept in the repository.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import click
-from flask import current_app, g, request
+from flask import Blueprint, abort, current_app, g, request
 from flask_babel import Babel
 
+from .schema import AUDIENCES
 from .settings import PROJECT_ROOT
 
 TRANSLATIONS = PROJECT_ROOT / "translations"
 BABEL_CFG = PROJECT_ROOT / "babel.cfg"
 TEMPLATE = TRANSLATIONS / "messages.pot"
 LANGUAGE_COOKIE = "eore_lang"
+ONE_YEAR = 365 * 24 * 3600
 
 babel = Babel()
 
@@ -67,13 +70,14 @@ def _language_links(library) -> list[tuple]:
     """Return (locale, address) pairs for this page in every language of the pack."""
     from flask import url_for
 
-    from .schema import AUDIENCES
-
     endpoint = request.endpoint or ""
-    if endpoint.startswith("learning.") and request.view_args is not None:
-        # Only the known filter is carried over; any other query is dropped.
-        audience = request.args.get("audience")
-        extra = {"audience": audience} if audience in AUDIENCES else {}
+    if endpoint.startswith(LOCALIZED_BLUEPRINTS) and request.view_args is not None:
+        # Only known, valid query values are carried over; anything else is dropped.
+        extra = {
+            key: value
+            for key, allowed in _KEPT_QUERY.items()
+            if (value := request.args.get(key)) is not None and allowed(value)
+        }
         arguments = {**request.view_args, **extra}
     else:
         endpoint, arguments = "learning.home", {}
@@ -81,6 +85,46 @@ def _language_links(library) -> list[tuple]:
         (info, url_for(endpoint, **arguments, locale=code))
         for code, info in library.locales.items()
     ]
+
+
+LOCALIZED_BLUEPRINTS = ("learning.", "quizzes.")
+SESSION_CODE_RE = re.compile(r"^[A-Z0-9]{3,12}$")
+_KEPT_QUERY = {
+    "audience": lambda value: value in AUDIENCES,
+    "scores": lambda value: value == "hidden",
+    "phase": lambda value: value in ("pre", "post"),
+    "session": lambda value: bool(SESSION_CODE_RE.match(value)),
+}
+
+
+def localized_blueprint(name: str, import_name: str) -> Blueprint:
+    """Return a blueprint whose pages live under ``/<locale>/`` in each pack locale."""
+    bp = Blueprint(name, import_name, url_prefix="/<locale>")
+
+    @bp.url_value_preprocessor
+    def take_locale(endpoint, values):
+        """Take the locale from the URL; an unknown one is a 404."""
+        locale = values.pop("locale")
+        if locale not in current_app.extensions["eore"]["library"].locales:
+            abort(404)
+        g.locale = locale
+
+    @bp.url_defaults
+    def add_locale(endpoint, values):
+        """Keep links in the locale of the page they are on."""
+        if "locale" in g:
+            values.setdefault("locale", g.locale)
+
+    @bp.after_request
+    def remember_locale(response):
+        """Remember the chosen language for the next visit to ``/``."""
+        if request.cookies.get(LANGUAGE_COOKIE) != g.get("locale"):
+            response.set_cookie(
+                LANGUAGE_COOKIE, g.locale, max_age=ONE_YEAR, samesite="Lax", httponly=True
+            )
+        return response
+
+    return bp
 
 
 def compile_catalogues(source: Path, target: Path, *, force: bool = False) -> list[Path]:

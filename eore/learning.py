@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import abort, current_app, g, render_template, request
 
 from . import schema
 from .assets import media_url
 from .content import current_library
-from .i18n import LANGUAGE_COOKIE
+from .i18n import localized_blueprint
 from .render import render_markdown
 
-bp = Blueprint("learning", __name__, url_prefix="/<locale>")
-
-ONE_YEAR = 365 * 24 * 3600
-
-
-@bp.url_value_preprocessor
-def take_locale(endpoint, values):
-    """Take the locale from the URL; an unknown one is a 404."""
-    locale = values.pop("locale")
-    if locale not in current_library().locales:
-        abort(404)
-    g.locale = locale
-
-
-@bp.url_defaults
-def add_locale(endpoint, values):
-    """Keep links in the locale of the page they are on."""
-    if "locale" in g:
-        values.setdefault("locale", g.locale)
-
-
-@bp.after_request
-def remember_locale(response):
-    """Remember the chosen language for the next visit to ``/``."""
-    if request.cookies.get(LANGUAGE_COOKIE) != g.get("locale"):
-        response.set_cookie(
-            LANGUAGE_COOKIE, g.locale, max_age=ONE_YEAR, samesite="Lax", httponly=True
-        )
-    return response
+bp = localized_blueprint("learning", __name__)
 
 
 @bp.get("/")
@@ -87,6 +59,7 @@ def lesson(slug):
         audience_names=schema.AUDIENCES,
         contacts=library.contacts,
         source_locale=library.source_locale,
+        has_quiz=slug in library.quizzes,
     )
 
 

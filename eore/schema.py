@@ -33,6 +33,12 @@ THREATS = {
 REVIEW_STATES = ("draft", "reviewed")
 DIRECTIONS = ("ltr", "rtl")
 CONTACT_KINDS = ("phone", "sms", "whatsapp", "email", "place", "other")
+SCORE_DISPLAYS = ("shown", "hidden")
+# single: one right option among texts; picture: one right picture; true-false:
+# a statement, right or wrong (its two options are named by the interface).
+QUESTION_TYPES = ("single", "picture", "true-false")
+MIN_OPTIONS = 2
+MAX_OPTIONS = 6
 
 MAX_KEY_MESSAGES = 5
 MAX_KEY_MESSAGE_LENGTH = 160
@@ -79,6 +85,13 @@ PACK_FIELDS = _record(
         "where to report; empty until the operator fills it in",
         fields=CONTACT_FIELDS,
     ),
+    Field(
+        "quiz_scores",
+        "choice",
+        False,
+        "hidden shows participants only explanations, never scores (default shown)",
+        SCORE_DISPLAYS,
+    ),
 )
 
 ILLUSTRATION_FIELDS = _record(
@@ -113,10 +126,41 @@ LESSON_TEXT_FIELDS = _record(
     Field("alt", "text-by-key", True, "alt text of each illustration, by illustration id"),
 )
 
+QUESTION_FIELDS = _record(
+    Field("id", "slug", True, "name of the question, unique in the pack; never change it"),
+    Field("type", "choice", True, "single, picture or true-false", QUESTION_TYPES),
+    Field("options", "slugs", False, "names of the options of a single question"),
+    Field("pictures", "media-by-key", False, "picture question: option name: SVG under media/"),
+    Field("correct", "answer", True, "name of the right option; true or false for true-false"),
+)
+
+QUIZ_FIELDS = _record(
+    Field("questions", "records", True, "the questions, in order", fields=QUESTION_FIELDS),
+    Field(
+        "scores", "choice", False, "hidden for audiences that scores would upset", SCORE_DISPLAYS
+    ),
+)
+
+QUESTION_TEXT_FIELDS = _record(
+    Field("question", "text", True, "the question or, for true-false, the statement"),
+    Field("options", "text-by-key", False, "text of each option by name (the picture's caption)"),
+    Field("explanation", "text", True, "the safe behaviour, shown after answering"),
+)
+
+KNOWLEDGE_TEST_FIELDS = _record(
+    Field("title", "locale-text", True, "title per locale"),
+    Field("questions", "slugs", True, "ids of lesson quiz questions, in order"),
+    Field("scores", "choice", False, "hidden to show participants no score", SCORE_DISPLAYS),
+)
+
 SCHEMAS = {
     "pack.yaml": PACK_FIELDS,
     "lessons/<slug>/lesson.yaml": LESSON_FIELDS,
     "lessons/<slug>/<locale>.md (header)": LESSON_TEXT_FIELDS,
+    "lessons/<slug>/quiz.yaml": QUIZ_FIELDS,
+    "lessons/<slug>/quiz.yaml questions": QUESTION_FIELDS,
+    "lessons/<slug>/quiz.<locale>.yaml (each question id)": QUESTION_TEXT_FIELDS,
+    "knowledge-tests/<id>.yaml": KNOWLEDGE_TEST_FIELDS,
 }
 
 
@@ -150,15 +194,10 @@ def _check_value(value, f, doc, report, path):
         ):
             report(line, f"'{name}' must be text")
     elif f.kind == "slug":
-        if (
-            not isinstance(value, str)
-            or not value
-            or not all(c.isalnum() or c == "-" for c in value)
-        ):
+        if not _is_slug(value):
             report(line, f"'{name}' must be a short name of letters, digits and '-'")
     elif f.kind == "media-path":
-        parts = value.replace("\\", "/").split("/") if isinstance(value, str) else []
-        if not parts or value.startswith("/") or ".." in parts or "" in parts:
+        if not is_media_path(value):
             report(line, f"'{name}' must be a file name inside media/, e.g. sign.svg")
     elif f.kind == "integer":
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -166,7 +205,12 @@ def _check_value(value, f, doc, report, path):
     elif f.kind == "choice":
         if value not in f.choices:
             report(line, f"'{name}' is '{value}'; it must be one of: {', '.join(f.choices)}")
-    elif f.kind in ("choices", "texts"):
+    elif f.kind == "answer":
+        if isinstance(value, list):
+            report(line, f"'{name}' must name exactly one right option, not a list")
+        elif not isinstance(value, (str, bool)) or value == "":
+            report(line, f"'{name}' must name one option (or be true or false)")
+    elif f.kind in ("choices", "texts", "slugs"):
         if not isinstance(value, list) or not value:
             report(line, f"'{name}' must be a list with at least one item ('- item' lines)")
             return
@@ -180,12 +224,17 @@ def _check_value(value, f, doc, report, path):
                 )
             if f.kind == "texts" and (not isinstance(item, str) or not item.strip()):
                 report(item_line, f"each item of '{name}' must be text")
-    elif f.kind in ("locale-text", "text-by-key"):
+            if f.kind == "slugs" and not _is_slug(item):
+                report(item_line, f"each item of '{name}' must be a short name (a-z, 0-9, '-')")
+    elif f.kind in ("locale-text", "text-by-key", "media-by-key"):
         if not isinstance(value, dict) or not value:
             report(line, f"'{name}' must be a set of 'key: text' lines")
             return
         for key, text in value.items():
-            if not isinstance(text, str) or not text.strip():
+            if f.kind == "media-by-key":
+                if not is_media_path(text):
+                    report(doc.line(*path, key), f"'{name}.{key}' must be a file inside media/")
+            elif not isinstance(text, str) or not text.strip():
                 report(doc.line(*path, key), f"'{name}.{key}' must be text")
     elif f.kind == "records":
         if not isinstance(value, list):
@@ -202,3 +251,15 @@ def _check_value(value, f, doc, report, path):
                 report(doc.line(*path, key), f"'{name}' codes must be words, not '{key}'")
                 continue
             validate(item if item is not None else {}, f.fields, doc, report, path + (key,))
+
+
+def _is_slug(value) -> bool:
+    return isinstance(value, str) and bool(value) and all(c.isalnum() or c == "-" for c in value)
+
+
+def is_media_path(value) -> bool:
+    """Return whether ``value`` names a file inside the pack's media/ folder."""
+    if not isinstance(value, str):
+        return False
+    parts = value.replace("\\", "/").split("/")
+    return bool(value) and not value.startswith("/") and ".." not in parts and "" not in parts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,12 @@ SETTINGS = (
         "",
         "key that signs cookies; generated once and kept in the data folder when unset",
     ),
+    Setting(
+        "EORE_DEVICE_ID",
+        "DEVICE_ID",
+        "",
+        "name of this box on every record it stores; generated once and kept when unset",
+    ),
 )
 
 
@@ -60,18 +67,27 @@ def from_environment(environ=os.environ) -> dict[str, str]:
 
 def ensure_secret_key(data_dir: Path) -> str:
     """Return the secret key kept in ``data_dir``, creating it on first use."""
-    path = data_dir / "secret_key"
+    return _kept(data_dir / "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def ensure_device_id(data_dir: Path) -> str:
+    """Return this box's id kept in ``data_dir``, creating it on first use."""
+    return _kept(data_dir / "device_id", lambda: str(uuid.uuid4()))
+
+
+def _kept(path: Path, make) -> str:
+    """Return the value stored in ``path``; store ``make()`` there on first use."""
     if path.exists():
-        key = path.read_text(encoding="ascii").strip()
-        if key:
-            return key
-    key = secrets.token_urlsafe(48)
+        value = path.read_text(encoding="ascii").strip()
+        if value:
+            return value
+    value = make()
     temporary = path.with_suffix(".tmp")
-    # Written whole, then renamed, so a power cut never leaves half a key.
+    # Written whole, then renamed, so a power cut never leaves half a value.
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key)
+        handle.write(value)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
-    return key
+    return value

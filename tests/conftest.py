@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -78,3 +85,50 @@ def make_pack(tmp_path):
         return root
 
     return make
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running ``eore serve``: its address and its data folder."""
+
+    base: str
+    data: Path
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def eore_server(tmp_path_factory):
+    """Start the real server (waitress) on loopback on the starter pack; stop it afterwards."""
+    data = tmp_path_factory.mktemp("server-data")
+    port = free_port()
+    env = {**os.environ, "EORE_DATA": str(data)}
+    env.pop("EORE_CONTENT", None)
+    eore = Path(sys.executable).with_name("eore")
+    process = subprocess.Popen(
+        [str(eore), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("eore serve did not start: " + process.stderr.read().decode())
+            time.sleep(0.1)
+    yield Server(base, data)
+    process.terminate()
+    process.wait(timeout=10)
+    process.stderr.close()

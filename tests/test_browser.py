@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -30,45 +24,16 @@ PAGES = [
     "/ar/lessons/if-you-find-one",
     "/uk/lessons/",
     "/ar/lessons/children-stop-dont-touch",
+    "/en/lessons/if-you-find-one/quiz",
+    "/ar/lessons/if-you-find-one/quiz",
+    "/uk/test/general?phase=post",
 ]
 
 
-def free_port() -> int:
-    """Return a TCP port on loopback that nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """Start the real server (waitress) on loopback; stop it afterwards."""
-    port = free_port()
-    env = {**os.environ, "EORE_DATA": str(tmp_path_factory.mktemp("browser-data"))}
-    env.pop("EORE_CONTENT", None)
-    eore = Path(sys.executable).with_name("eore")
-    process = subprocess.Popen(
-        [str(eore), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("eore serve did not start: " + process.stderr.read().decode())
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    process.stderr.close()
+def server(eore_server):
+    """Return the address of the real server on loopback."""
+    return eore_server.base
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +73,15 @@ def test_page_fits_a_phone_with_the_right_direction(server, page, path):
     assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 360px"
 
 
-@pytest.mark.parametrize("path", ["/ar/lessons/if-you-find-one", "/uk/lessons/explosive-items"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ar/lessons/if-you-find-one",
+        "/uk/lessons/explosive-items",
+        "/ar/lessons/children-danger-signs/quiz",
+        "/fr/lessons/if-you-find-one/quiz",
+    ],
+)
 def test_smallest_phone_does_not_scroll_sideways(server, browser, path):
     context = browser.new_context(viewport={"width": 320, "height": 568})
     page = context.new_page()
@@ -135,7 +108,7 @@ def test_tap_targets_are_large_enough(server, page):
             assert box["height"] >= 44, f"{selector} is {box['height']}px tall"
 
 
-@pytest.mark.parametrize("path", PAGES[:4])
+@pytest.mark.parametrize("path", [*PAGES[:4], "/ar/lessons/if-you-find-one/quiz"])
 def test_no_serious_accessibility_violation(server, page, path):
     from axe_playwright_python.sync_playwright import Axe
 
@@ -160,3 +133,73 @@ def test_pages_work_with_javascript_off(server, browser):
     assert page.locator("h1").inner_text()
     assert page.locator(".key-messages li").count() >= 1
     context.close()
+
+
+QUIZ = "/{code}/lessons/if-you-find-one/quiz"
+# One wrong answer (the picture), the rest right.
+CHOICES = {
+    "find-first-step": "stop",
+    "find-safe-picture": "pick-up",
+    "find-someone-hurt": "call-help",
+    "find-mark-close": "false",
+}
+
+
+def choose(page, question, option):
+    """Tap the option of a question, as a finger would: on its label."""
+    page.locator(
+        f"#q-{question} label.option", has=page.locator(f'input[value="{option}"]')
+    ).click()
+
+
+def verdicts_of(page, selector):
+    """Return the visible verdict of each question, in order."""
+    return [item.locator(".verdict:visible").inner_text() for item in page.locator(selector).all()]
+
+
+@pytest.mark.parametrize("code", ["en", "ar"])
+def test_quiz_gives_feedback_at_once_and_the_same_result_after_sending(server, page, code):
+    page.goto(server + QUIZ.format(code=code))
+    feedback = page.locator("#q-find-first-step .feedback")
+    assert not feedback.is_visible()
+    choose(page, "find-first-step", "stop")
+    assert feedback.is_visible()
+    assert page.locator("#q-find-first-step .verdict.right").is_visible()
+    # The first choice is the answer: the other options are locked.
+    assert page.locator('#q-find-first-step input[value="go-closer"]').is_disabled()
+    for question, option in list(CHOICES.items())[1:]:
+        choose(page, question, option)
+    assert page.locator("#q-find-safe-picture .verdict.not-quite").is_visible()
+    instant = verdicts_of(page, "fieldset.question")
+    page.locator("form.quiz button[type=submit]").click()
+    page.wait_for_selector(".saved")
+    assert verdicts_of(page, "li.answer") == instant
+    assert len(instant) == 4
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+
+
+@pytest.mark.parametrize("code", ["en", "ar"])
+def test_quiz_works_with_javascript_off(server, browser, code):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + QUIZ.format(code=code) + "?scores=hidden")
+    for question, option in CHOICES.items():
+        choose(page, question, option)
+    # Without the script nothing is revealed before sending.
+    assert not page.locator(".feedback").first.is_visible()
+    page.locator("form.quiz button[type=submit]").click()
+    page.wait_for_selector(".saved")
+    assert page.locator(".explanation").count() == 4
+    assert page.locator(".verdict").count() == 0, "hidden scores show no verdict"
+    assert page.evaluate("document.documentElement.dir") == ("rtl" if code == "ar" else "ltr")
+    context.close()
+
+
+def test_picture_options_are_side_by_side_and_large_enough(server, page):
+    page.goto(server + QUIZ.format(code="en"))
+    boxes = [o.bounding_box() for o in page.locator("#q-find-safe-picture label.option").all()]
+    assert len(boxes) == 2
+    assert abs(boxes[0]["y"] - boxes[1]["y"]) < 2, "two pictures share a row on a phone"
+    for box in boxes:
+        assert box["height"] >= 44 and box["width"] >= 120

@@ -23,7 +23,8 @@ def test_check_defaults_to_the_content_setting(run_eore):
     result = run_eore("check", env={"EORE_CONTENT": str(PACKS / "good")})
     assert result.exit_code == 0
     assert "Test pack 1.0: 2 lesson(s)" in result.output
-    assert "ar العربية: 1/2 lessons (draft)" in result.output
+    assert "ar العربية: 1/2 lessons, 1/1 quizzes (draft)" in result.output
+    assert "1 with a quiz (3 questions), 1 knowledge test(s)" in result.output
 
 
 def test_check_on_a_broken_header_prints_file_and_line_and_fails(run_eore):
@@ -88,3 +89,13 @@ def test_serve_explains_a_data_folder_it_cannot_write(run_eore, tmp_path):
     result = run_eore("serve", "--port", "8765", env={"EORE_DATA": str(blocked / "data")})
     assert result.exit_code == 1
     assert "Cannot use the data folder" in result.output
+
+
+def test_serve_explains_a_broken_database(run_eore, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "eore.sqlite3").write_bytes(b"not a database at all" * 200)
+    result = run_eore("serve", "--port", "1")
+    assert result.exit_code == 1
+    assert "Cannot use the database" in result.output
+    assert "Traceback" not in result.output

@@ -22,6 +22,12 @@ def page_urls():
             yield f"/{code}/lessons/?audience={audience}"
         for slug in SLUGS:
             yield f"/{code}/lessons/{slug}"
+            if slug in STARTER.quizzes:
+                yield f"/{code}/lessons/{slug}/quiz"
+        for test_id in STARTER.tests:
+            yield f"/{code}/test/{test_id}"
+            yield f"/{code}/test/{test_id}?phase=pre"
+            yield f"/{code}/test/{test_id}?phase=post&session=AB12"
 
 
 @pytest.mark.parametrize("url", list(page_urls()))
@@ -33,7 +39,10 @@ def test_every_page_renders_in_its_language(client, url):
     direction = STARTER.locales[code].direction
     assert f'<html lang="{code}" dir="{direction}">' in html
     assert not EXTERNAL_URL.search(html), "a page must not point outside the box"
-    assert "<script" not in html
+    # Scripts come only from the box's static files, never inline.
+    for tag, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.DOTALL):
+        assert re.fullmatch(r' src="/static/[\w.]+\.js" defer', tag) and body == ""
+    assert html.count("<script") == len(re.findall(r"<script[^>]*></script>", html))
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 
 

@@ -1,0 +1,318 @@
+"""All SQL of the toolkit: what people typed, kept safe in SQLite.
+
+The store's interface is kept narrow (plain functions taking a connection and
+returning dataclasses) so that a PostgreSQL backend for a central server can
+be added behind it. A record counts as saved only once its transaction is
+committed with ``synchronous=FULL``: after that, a power cut cannot lose it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import current_app, g
+
+SCHEMA_VERSION = 1
+# Forward-only migrations: the SQL that brings the database to each version.
+MIGRATIONS = {1: Path(__file__).with_name("schema.sql")}
+BUSY_TIMEOUT_SECONDS = 10
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of a quiz attempt, by language-neutral ids."""
+
+    question: str
+    choice: str
+    is_correct: bool
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One person's anonymous answers to a lesson quiz or a knowledge test."""
+
+    id: str
+    kind: str  # "lesson" or "test"
+    subject: str  # lesson slug or test id
+    locale: str
+    answers: tuple[Answer, ...]
+    pack_version: str
+    phase: str | None = None  # "pre" or "post" for knowledge tests
+    session_code: str | None = None
+    device: str = ""
+    created_utc: str = ""
+
+    @property
+    def correct(self) -> int:
+        """Return how many answers were right."""
+        return sum(answer.is_correct for answer in self.answers)
+
+    @property
+    def total(self) -> int:
+        """Return how many questions were answered."""
+        return len(self.answers)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many answered and how many of them were right."""
+
+    answered: int = 0
+    correct: int = 0
+
+    @property
+    def share(self) -> float | None:
+        """Return the share of right answers (0 to 1), or None when nobody answered."""
+        return self.correct / self.answered if self.answered else None
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.answered + other.answered, self.correct + other.correct)
+
+
+@dataclass(frozen=True)
+class QuestionStats:
+    """How one question was answered: in lesson quizzes, before and after sessions."""
+
+    question: str
+    by_phase: dict = field(default_factory=dict)  # None (lesson quiz), "pre", "post" -> Tally
+
+    @property
+    def quiz(self) -> Tally:
+        """Return the tally of answers given in lesson quizzes."""
+        return self.by_phase.get(None, Tally())
+
+    @property
+    def pre(self) -> Tally:
+        """Return the tally of answers given before a session."""
+        return self.by_phase.get("pre", Tally())
+
+    @property
+    def post(self) -> Tally:
+        """Return the tally of answers given after a session."""
+        return self.by_phase.get("post", Tally())
+
+    @property
+    def overall(self) -> Tally:
+        """Return the tally of every answer, whatever the phase."""
+        return sum(self.by_phase.values(), Tally())
+
+
+@dataclass(frozen=True)
+class PhaseScore:
+    """Attempts in one phase and their average share of right answers."""
+
+    attempts: int
+    average: float
+
+
+def utc_now() -> str:
+    """Return the current UTC time as ISO 8601 with a Z, to the second."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """Open the database with the settings that make a commit survive a power cut."""
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+def init_db(path: Path | str) -> None:
+    """Create the database or bring it to the current schema version."""
+    try:
+        db = connect(path)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the database {path} was made by a newer version of the toolkit "
+                    f"(schema {version}; this version knows {SCHEMA_VERSION}): "
+                    "update the toolkit, or point EORE_DATA at another folder"
+                )
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                _migrate(db, target)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"the database {path} cannot be opened: {error}") from error
+
+
+def _migrate(db: sqlite3.Connection, target: int) -> None:
+    sql = MIGRATIONS[target].read_text(encoding="utf-8")
+    try:
+        db.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {target};\nCOMMIT;")
+    except sqlite3.Error:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def _writing(db: sqlite3.Connection):
+    """Run the caller's writes in one transaction, committed only if all succeed."""
+    # IMMEDIATE takes the write lock at once, so concurrent writers queue
+    # (up to the busy timeout) instead of failing halfway through.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def save_attempt(db: sqlite3.Connection, attempt: Attempt, *, device: str) -> tuple[Attempt, bool]:
+    """Store ``attempt`` once; return the stored attempt and whether it is new.
+
+    A second save with the same id (a double tap, a retry after a timeout)
+    stores nothing and returns the attempt saved the first time.
+    """
+    created = utc_now()
+    with _writing(db):
+        inserted = db.execute(
+            "INSERT OR IGNORE INTO quiz_attempt (id, device, created_utc, kind, subject, locale,"
+            " phase, session_code, pack_version, correct, total)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                attempt.id,
+                device,
+                created,
+                attempt.kind,
+                attempt.subject,
+                attempt.locale,
+                attempt.phase,
+                attempt.session_code,
+                attempt.pack_version,
+                attempt.correct,
+                attempt.total,
+            ),
+        ).rowcount
+        if inserted:
+            db.executemany(
+                "INSERT INTO quiz_answer (id, device, created_utc, attempt_id, question, choice,"
+                " is_correct) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        _answer_id(attempt.id, answer.question),
+                        device,
+                        created,
+                        attempt.id,
+                        answer.question,
+                        answer.choice,
+                        int(answer.is_correct),
+                    )
+                    for answer in attempt.answers
+                ],
+            )
+    if inserted:
+        return replace(attempt, device=device, created_utc=created), True
+    return get_attempt(db, attempt.id), False
+
+
+def _answer_id(attempt_id: str, question: str) -> str:
+    # Derived, not random: the same answer gets the same id on every box.
+    return str(uuid.uuid5(uuid.UUID(attempt_id), question))
+
+
+def get_attempt(db: sqlite3.Connection, attempt_id: str) -> Attempt | None:
+    """Return the stored attempt with this id, or None."""
+    row = db.execute("SELECT * FROM quiz_attempt WHERE id = ?", (attempt_id,)).fetchone()
+    if row is None:
+        return None
+    answers = db.execute(
+        "SELECT question, choice, is_correct FROM quiz_answer WHERE attempt_id = ? ORDER BY rowid",
+        (attempt_id,),
+    ).fetchall()
+    return Attempt(
+        id=row["id"],
+        kind=row["kind"],
+        subject=row["subject"],
+        locale=row["locale"],
+        answers=tuple(Answer(a["question"], a["choice"], bool(a["is_correct"])) for a in answers),
+        pack_version=row["pack_version"],
+        phase=row["phase"],
+        session_code=row["session_code"],
+        device=row["device"],
+        created_utc=row["created_utc"],
+    )
+
+
+def _filters(subject, session_code) -> tuple[str, tuple]:
+    conditions, values = [], []
+    if subject is not None:
+        conditions.append("t.subject = ?")
+        values.append(subject)
+    if session_code is not None:
+        conditions.append("t.session_code = ?")
+        values.append(session_code)
+    return (" WHERE " + " AND ".join(conditions) if conditions else ""), tuple(values)
+
+
+def question_stats(
+    db: sqlite3.Connection, *, subject: str | None = None, session_code: str | None = None
+) -> dict[str, QuestionStats]:
+    """Return, per question id, how many answered and how many were right, by phase."""
+    where, values = _filters(subject, session_code)
+    rows = db.execute(
+        "SELECT a.question, t.phase, COUNT(*) AS answered, SUM(a.is_correct) AS correct"
+        " FROM quiz_answer a JOIN quiz_attempt t ON t.id = a.attempt_id"
+        f"{where} GROUP BY a.question, t.phase ORDER BY a.question",
+        values,
+    ).fetchall()
+    stats: dict[str, QuestionStats] = {}
+    for row in rows:
+        entry = stats.setdefault(row["question"], QuestionStats(row["question"]))
+        entry.by_phase[row["phase"]] = Tally(row["answered"], row["correct"])
+    return stats
+
+
+def phase_scores(
+    db: sqlite3.Connection, *, subject: str | None = None, session_code: str | None = None
+) -> dict[str | None, PhaseScore]:
+    """Return, per phase, the number of attempts and their average share right."""
+    where, values = _filters(subject, session_code)
+    rows = db.execute(
+        "SELECT t.phase, COUNT(*) AS attempts,"
+        " AVG(CAST(t.correct AS REAL) / t.total) AS average"
+        f" FROM quiz_attempt t{where} GROUP BY t.phase",
+        values,
+    ).fetchall()
+    return {row["phase"]: PhaseScore(row["attempts"], row["average"]) for row in rows}
+
+
+def integrity_problems(db: sqlite3.Connection) -> list[str]:
+    """Return what SQLite's integrity check finds wrong (an empty list when all is well)."""
+    rows = [row[0] for row in db.execute("PRAGMA integrity_check")]
+    return [] if rows == ["ok"] else rows
+
+
+def get_db() -> sqlite3.Connection:
+    """Return this request's database connection, opening it on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(exception=None) -> None:
+    """Close this request's connection, if one was opened."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def init_app(app) -> None:
+    """Create or migrate the database and close connections after each request."""
+    init_db(app.config["DATABASE"])
+    app.teardown_appcontext(close_db)
