@@ -11,7 +11,9 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 
+from babel.lists import format_list
 from flask import abort, current_app, g, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -155,7 +157,7 @@ class QuizPage:
         if missing:
             message = _(
                 "Please answer every question. Not answered yet: %(numbers)s.",
-                numbers=", ".join(str(q.number) for q in missing),
+                numbers=format_list([str(q.number) for q in missing], locale=get_locale()),
             )
             return self.form(attempt_id=attempt_id, chosen=chosen, message=message, status=422)
         try:
