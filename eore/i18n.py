@@ -73,11 +73,11 @@ def _language_links(library) -> list[tuple]:
     endpoint = request.endpoint or ""
     if endpoint.startswith(LOCALIZED_BLUEPRINTS) and request.view_args is not None:
         # Only known, valid query values are carried over; anything else is dropped.
-        extra = {
-            key: value
-            for key, allowed in _KEPT_QUERY.items()
-            if (value := request.args.get(key)) is not None and allowed(value)
-        }
+        extra = {}
+        for key, normalize in _KEPT_QUERY.items():
+            value = normalize(request.args.get(key) or "")
+            if value:
+                extra[key] = value
         arguments = {**request.view_args, **extra}
     else:
         endpoint, arguments = "learning.home", {}
@@ -90,11 +90,17 @@ def _language_links(library) -> list[tuple]:
 LOCALIZED_BLUEPRINTS = ("learning.", "quizzes.")
 SESSION_CODE_RE = re.compile(r"^[A-Z0-9]{3,12}$")
 _KEPT_QUERY = {
-    "audience": lambda value: value in AUDIENCES,
-    "scores": lambda value: value == "hidden",
-    "phase": lambda value: value in ("pre", "post"),
-    "session": lambda value: bool(SESSION_CODE_RE.match(value)),
+    "audience": lambda value: value if value in AUDIENCES else None,
+    "scores": lambda value: value if value == "hidden" else None,
+    "phase": lambda value: value if value in ("pre", "post") else None,
+    "session": lambda value: session_code(value),
 }
+
+
+def session_code(value: str | None) -> str | None:
+    """Return a session code as stored (upper case), or None if it is not one."""
+    code = (value or "").strip().upper()
+    return code if SESSION_CODE_RE.match(code) else None
 
 
 def localized_blueprint(name: str, import_name: str) -> Blueprint:

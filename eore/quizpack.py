@@ -90,6 +90,8 @@ class KnowledgeTest:
 def load_quiz(root: Path, folder: Path, pack: dict, found) -> Quiz | None:
     """Load the quiz of the lesson in ``folder``, if it has one; report problems."""
     path = folder / "quiz.yaml"
+    for misnamed in sorted(folder.glob("quiz*.yml")):
+        found.add(misnamed, None, "not read: quiz files end in .yaml", severity="warning")
     if not path.exists():
         for stray in folder.glob("quiz.*.yaml"):
             found.add(stray, None, "quiz text without a quiz.yaml beside it")
@@ -301,6 +303,12 @@ def load_tests(root: Path, questions: dict[str, Question], pack: dict, found) ->
     """Load every knowledge test of the pack, by id; report problems."""
     tests = {}
     folder = root / "knowledge-tests"
+    if folder.is_dir():
+        for other in sorted(folder.iterdir()):
+            if other.suffix != ".yaml" and not other.name.startswith("."):
+                found.add(
+                    other, None, "not read: knowledge tests are <id>.yaml files", severity="warning"
+                )
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
         test_id = path.stem
         if not TEST_ID_RE.match(test_id):

@@ -7,6 +7,7 @@ anonymously, once, whatever the number of times the form is sent.
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -16,10 +17,11 @@ from flask import abort, current_app, g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from . import store
 from .content import current_library
-from .i18n import SESSION_CODE_RE, localized_blueprint
+from .i18n import localized_blueprint, session_code
 from .quizpack import Question, grade
 
 bp = localized_blueprint("quizzes", __name__)
@@ -85,14 +87,17 @@ def knowledge_test(test_id):
     test = library.tests.get(test_id) or abort(404)
     title = test.title_in(g.locale, library.source_locale)
     phase = request.args.get("phase")
-    session_code = request.args.get("session")
-    if session_code is not None:
-        session_code = session_code.strip().upper()
-        if not SESSION_CODE_RE.match(session_code):
-            return _refused(_("This session code is not valid. Check it with your facilitator."))
+    given = (request.args.get("session") or "").strip()
+    code = session_code(given)
+    if given and code is None:
+        return _refused(_("This session code is not valid. Check it with your facilitator."))
     if phase is None:
         return render_template(
-            "quizzes/choose_phase.html", title=title, test_id=test_id, session=session_code
+            "quizzes/choose_phase.html",
+            title=title,
+            test_id=test_id,
+            session=code,
+            scores="hidden" if _scores_hidden_in_url() else None,
         )
     if phase not in PHASES:
         abort(404)
@@ -105,7 +110,7 @@ def knowledge_test(test_id):
         # The test measures what people know: explanations come after answering.
         instant=False,
         phase=phase,
-        session_code=session_code,
+        session_code=code,
     )
     return page.respond()
 
@@ -117,7 +122,10 @@ def csrf_failed(error):
     if request.method != "POST" or view is None:
         return _refused(_("This page had expired. Please open it again."))
     g.csrf_failed = True
-    return view(**(request.view_args or {}))
+    try:
+        return view(**(request.view_args or {}))
+    except HTTPException as refusal:  # e.g. a quiz that does not exist: its own page
+        return current_app.handle_http_exception(refusal)
 
 
 def _scores_hidden_in_url() -> bool:
@@ -151,8 +159,12 @@ class QuizPage:
         except BadAnswers:
             return _refused(_unreadable())
         if g.get("csrf_failed"):
+            # Nothing was stored: a new id, so that an id planted by another site
+            # can never name what this person answers.
             message = _("This page had expired. Your answers are kept: please press Send again.")
-            return self.form(attempt_id=attempt_id, chosen=chosen, message=message, status=400)
+            return self.form(
+                attempt_id=str(uuid.uuid4()), chosen=chosen, message=message, status=400
+            )
         missing = [q for q in self.asked(chosen) if q.chosen is None]
         if missing:
             message = _(
@@ -160,11 +172,10 @@ class QuizPage:
                 numbers=format_list([str(q.number) for q in missing], locale=get_locale()),
             )
             return self.form(attempt_id=attempt_id, chosen=chosen, message=message, status=422)
+        sent = self.attempt(attempt_id, chosen)
         try:
             attempt, _created = store.save_attempt(
-                store.get_db(),
-                self.attempt(attempt_id, chosen),
-                device=current_app.config["DEVICE_ID"],
+                store.get_db(), sent, device=current_app.config["DEVICE_ID"]
             )
         except sqlite3.Error:
             current_app.logger.exception("could not store a quiz attempt")
@@ -172,14 +183,16 @@ class QuizPage:
                 "Your answers could not be saved yet. They are kept: please press Send again."
             )
             return self.form(attempt_id=attempt_id, chosen=chosen, message=message, status=503)
-        if attempt.subject != self.subject or attempt.kind != self.kind:
-            return _refused(_unreadable())
-        stored = {answer.question: answer.choice for answer in attempt.answers}
-        return self.result(stored)
+        if not attempt.same_answers_as(sent):
+            # The id was used before for other answers: never show what was stored.
+            return _refused(_("These answers were already sent. Please open the quiz again."))
+        return self.result(chosen)
 
     def read_answers(self) -> tuple[str, dict[str, str]]:
         """Return the attempt id and the chosen option of each answered question."""
         form = request.form
+        if request.files:
+            raise BadAnswers("files")
         fields = {f"q-{q.id}": q for q in self.questions}
         for key in form:
             if key not in fields and key not in ("attempt", "csrf_token"):
@@ -215,11 +228,18 @@ class QuizPage:
             session_code=self.session_code,
         )
 
-    def asked(self, chosen: dict[str, str] | None = None) -> list[Asked]:
-        """Return the questions as shown in this page's locale, with any chosen options."""
+    def asked(self, chosen: dict[str, str] | None = None, *, attempt_id: str = "") -> list[Asked]:
+        """Return the questions as shown in this page's locale, with any chosen options.
+
+        Options are shuffled with the attempt id as seed: the right one is not
+        always first, and a form shown again keeps its order.
+        """
         library = current_library()
         asked = []
         for number, question in enumerate(self.questions, start=1):
+            options = list(question.options)
+            if question.type != "true-false" and attempt_id:
+                random.Random(f"{attempt_id}/{question.id}").shuffle(options)
             text, fell_back = question.text_in(g.locale, library.source_locale)
             asked.append(
                 Asked(
@@ -228,9 +248,7 @@ class QuizPage:
                     text=text,
                     fell_back=fell_back,
                     direction=library.locales[text.locale].direction,
-                    options=tuple(
-                        (o, _option_label(question, text, o.id)) for o in question.options
-                    ),
+                    options=tuple((o, _option_label(question, text, o.id)) for o in options),
                     chosen=(chosen or {}).get(question.id),
                 )
             )
@@ -238,7 +256,7 @@ class QuizPage:
 
     def form(self, *, attempt_id: str, chosen=None, message=None, status=200):
         """Render the questions as a form that works without JavaScript."""
-        asked = self.asked(chosen)
+        asked = self.asked(chosen, attempt_id=attempt_id)
         response = current_app.make_response(
             (
                 render_template(

@@ -7,6 +7,7 @@ keeps the two in step).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -195,7 +196,7 @@ def _check_value(value, f, doc, report, path):
             report(line, f"'{name}' must be text")
     elif f.kind == "slug":
         if not _is_slug(value):
-            report(line, f"'{name}' must be a short name of letters, digits and '-'")
+            report(line, f"'{name}' must be a short name of a-z, 0-9 and '-'")
     elif f.kind == "media-path":
         if not is_media_path(value):
             report(line, f"'{name}' must be a file name inside media/, e.g. sign.svg")
@@ -232,6 +233,11 @@ def _check_value(value, f, doc, report, path):
             return
         for key, text in value.items():
             if f.kind == "media-by-key":
+                if not _is_slug(key):
+                    report(
+                        doc.line(*path, key),
+                        f"'{name}': '{key}' must be a short name (a-z, 0-9, '-')",
+                    )
                 if not is_media_path(text):
                     report(doc.line(*path, key), f"'{name}.{key}' must be a file inside media/")
             elif not isinstance(text, str) or not text.strip():
@@ -253,8 +259,11 @@ def _check_value(value, f, doc, report, path):
             validate(item if item is not None else {}, f.fields, doc, report, path + (key,))
 
 
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
 def _is_slug(value) -> bool:
-    return isinstance(value, str) and bool(value) and all(c.isalnum() or c == "-" for c in value)
+    return isinstance(value, str) and bool(SLUG_RE.match(value))
 
 
 def is_media_path(value) -> bool:

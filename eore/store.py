@@ -51,6 +51,11 @@ class Attempt:
     device: str = ""
     created_utc: str = ""
 
+    def same_answers_as(self, other: Attempt) -> bool:
+        """Return whether ``other`` is this attempt sent again (same quiz, same answers)."""
+        fields = ("id", "kind", "subject", "locale", "phase", "session_code", "answers")
+        return all(getattr(self, name) == getattr(other, name) for name in fields)
+
     @property
     def correct(self) -> int:
         """Return how many answers were right."""
@@ -182,9 +187,10 @@ def save_attempt(db: sqlite3.Connection, attempt: Attempt, *, device: str) -> tu
     created = utc_now()
     with _writing(db):
         inserted = db.execute(
-            "INSERT OR IGNORE INTO quiz_attempt (id, device, created_utc, kind, subject, locale,"
+            # Only a repeated id is ignored; any other broken rule raises and rolls back.
+            "INSERT INTO quiz_attempt (id, device, created_utc, kind, subject, locale,"
             " phase, session_code, pack_version, correct, total)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             (
                 attempt.id,
                 device,

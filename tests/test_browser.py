@@ -165,8 +165,12 @@ def test_quiz_gives_feedback_at_once_and_the_same_result_after_sending(server, p
     choose(page, "find-first-step", "stop")
     assert feedback.is_visible()
     assert page.locator("#q-find-first-step .verdict.right").is_visible()
-    # The first choice is the answer: the other options are locked.
-    assert page.locator('#q-find-first-step input[value="go-closer"]').is_disabled()
+    # Changing one's mind updates the feedback; the answer sent is the last one chosen.
+    choose(page, "find-first-step", "go-closer")
+    assert page.locator("#q-find-first-step .verdict.not-quite").is_visible()
+    assert not page.locator("#q-find-first-step .verdict.right").is_visible()
+    choose(page, "find-first-step", "stop")
+    assert page.locator("#q-find-first-step .verdict.right").is_visible()
     for question, option in list(CHOICES.items())[1:]:
         choose(page, question, option)
     assert page.locator("#q-find-safe-picture .verdict.not-quite").is_visible()
@@ -194,6 +198,28 @@ def test_quiz_works_with_javascript_off(server, browser, code):
     assert page.locator(".verdict").count() == 0, "hidden scores show no verdict"
     assert page.evaluate("document.documentElement.dir") == ("rtl" if code == "ar" else "ltr")
     context.close()
+
+
+def test_keyboard_moves_between_options_with_feedback(server, page):
+    page.goto(server + QUIZ.format(code="en"))
+    first = page.locator("#q-find-first-step input[type=radio]").first
+    first.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    radios = page.locator("#q-find-first-step input[type=radio]").all()
+    assert not any(radio.is_disabled() for radio in radios)
+    assert sum(radio.is_checked() for radio in radios) == 1
+    assert page.locator("#q-find-first-step .feedback").is_visible()
+
+
+def test_feedback_works_on_the_form_shown_again_for_a_missing_answer(server, page):
+    page.goto(server + QUIZ.format(code="en"))
+    choose(page, "find-first-step", "stop")
+    page.locator("form.quiz button[type=submit]").click()
+    page.wait_for_selector("fieldset.unanswered")
+    choose(page, "find-someone-hurt", "run-in")
+    assert page.locator("#q-find-someone-hurt .verdict.not-quite").is_visible()
+    assert page.locator("#q-find-first-step .verdict.right").is_visible()
 
 
 def test_picture_options_are_side_by_side_and_large_enough(server, page):

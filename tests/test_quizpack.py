@@ -98,9 +98,7 @@ def test_starter_pack_has_a_quiz_for_every_lesson_and_a_test():
             f"{QUIZ}:13: error: illustration file media/missing.svg does not exist",
         ),
         (
-            GOOD_QUIZ.replace("options: [stop, touch, kick]", "options: [stop]").replace(
-                "correct: stop", "correct: stop"
-            ),
+            GOOD_QUIZ.replace("options: [stop, touch, kick]", "options: [stop]"),
             f"{QUIZ}:4: error: question 'first-stop' has 1 options; give 2 to 6",
         ),
         (
@@ -124,6 +122,15 @@ def test_starter_pack_has_a_quiz_for_every_lesson_and_a_test():
         ),
         ("questions: []\n", f"{QUIZ}:1: error: the quiz has no questions"),
         (
+            GOOD_QUIZ.replace("ball: ball.svg", "2: ball.svg"),
+            f"{QUIZ}:13: error: 'questions.2.pictures': '2' must be a short name (a-z, 0-9, '-')",
+        ),
+        (
+            GOOD_QUIZ.replace("options: [stop, touch, kick]", "options: [stop, Touch, kick]"),
+            f"{QUIZ}:4: error: each item of 'questions.0.options' must be a short name "
+            "(a-z, 0-9, '-')",
+        ),
+        (
             "questions: [\n",
             f"{QUIZ}:2: error: YAML syntax: expected the node content, but found '<stream end>'",
         ),
@@ -140,6 +147,8 @@ def test_starter_pack_has_a_quiz_for_every_lesson_and_a_test():
         "repeated-id",
         "no-correct",
         "no-questions",
+        "picture-name-not-a-word",
+        "uppercase-option",
         "yaml-syntax",
     ],
 )
@@ -261,3 +270,18 @@ def test_scores_can_be_hidden_per_quiz_and_per_pack(make_pack):
     pack = (root / "pack.yaml").read_text(encoding="utf-8") + "quiz_scores: hidden\n"
     (root / "pack.yaml").write_text(pack, encoding="utf-8")
     assert load_pack(root).hide_scores
+
+
+def test_misnamed_quiz_and_test_files_are_warned_about(make_pack):
+    root = make_pack()
+    (root / "knowledge-tests" / "basics.yaml").rename(root / "knowledge-tests" / "basics.yml")
+    (root / "lessons" / "first-steps" / "quiz.ar.yaml").rename(
+        root / "lessons" / "first-steps" / "quiz.ar.yml"
+    )
+    library, problems = check_pack(root)
+    warnings = [str(p) for p in problems if p.severity == "warning"]
+    assert "knowledge-tests/basics.yml: warning: not read: knowledge tests are <id>.yaml files" in (
+        warnings
+    )
+    assert "lessons/first-steps/quiz.ar.yml: warning: not read: quiz files end in .yaml" in warnings
+    assert library.tests == {}

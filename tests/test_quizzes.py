@@ -149,6 +149,7 @@ def test_hidden_scores_show_only_explanations(make_app, make_pack, how):
     assert "Your answers are saved." in page
     assert "Well done for taking part." in page
     assert "verdict" not in page and "out of" not in page and "Not quite" not in page
+    assert "Your answer:" not in page
     assert "The safe answer: <strong>Stop</strong>" in page
     assert "Stop and do not touch." in page
 
@@ -162,6 +163,32 @@ def test_sending_the_same_form_twice_stores_one_attempt(quiz_client, quiz_app):
     assert main_of(first) == main_of(second)
     attempts, answers = stored(quiz_app)
     assert len(attempts) == 1 and len(answers) == 3
+
+
+def test_a_reused_attempt_id_never_shows_what_was_stored(quiz_app):
+    url = QUIZ.format(code="en")
+    first = quiz_app.test_client()
+    _html, hidden = open_form(first, url)
+    assert send(first, url, ONE_WRONG, hidden).status_code == 200
+    other = quiz_app.test_client()
+    _html, other_hidden = open_form(other, url)
+    replay = other.post(url, data={**other_hidden, "attempt": hidden["attempt"], **ALL_RIGHT})
+    html = replay.get_data(as_text=True)
+    assert replay.status_code == 400
+    assert "These answers were already sent." in html
+    assert "Kick it" not in html and "safe answer" not in html
+    assert len(stored(quiz_app)[0]) == 1
+
+
+def test_the_same_id_in_another_phase_or_session_shows_nothing(quiz_client, quiz_app):
+    pre = "/en/test/basics?phase=pre&session=ABC"
+    _html, hidden = open_form(quiz_client, pre)
+    answers = {"q-first-stop": "kick", "q-first-no-sign": "true"}
+    assert quiz_client.post(pre, data={**hidden, **answers}).status_code == 200
+    post = "/en/test/basics?phase=post&session=ZZZ"
+    replay = quiz_client.post(post, data={**hidden, **answers})
+    assert replay.status_code == 400
+    assert "Kick it" not in replay.get_data(as_text=True)
 
 
 def test_every_new_form_is_a_new_attempt(quiz_client, quiz_app):
@@ -243,9 +270,53 @@ def test_expired_token_keeps_the_answers_and_a_resend_is_saved(quiz_client, quiz
     assert 'value="kick" checked' in html
     assert stored(quiz_app) == ([], [])
     fresh = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
-    assert fresh["attempt"] == hidden["attempt"]
+    # A new id: an id planted by another site must never name these answers.
+    assert fresh["attempt"] != hidden["attempt"]
     assert quiz_client.post(url, data={**fresh, **ONE_WRONG}).status_code == 200
     assert len(stored(quiz_app)[0]) == 1
+
+
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/en/lessons/nothing/quiz", 404),
+        ("/en/lessons/signs/quiz", 404),
+        ("/en/test/nothing?phase=pre", 404),
+        ("/en/test/basics?phase=during", 404),
+        ("/en/test/basics?phase=pre&session=<b>", 400),
+    ],
+)
+def test_post_without_token_to_a_missing_page_is_its_own_error(quiz_client, url, status):
+    response = quiz_client.post(url, data={"x": "1"})
+    assert response.status_code == status
+    assert "<b>" not in response.get_data(as_text=True)
+
+
+def test_uploaded_files_are_refused(quiz_client, quiz_app):
+    import io
+
+    url = QUIZ.format(code="en")
+    _html, hidden = open_form(quiz_client, url)
+    data = {**hidden, **ALL_RIGHT, "photo": (io.BytesIO(b"x"), "photo.jpg")}
+    response = quiz_client.post(url, data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert stored(quiz_app) == ([], [])
+
+
+def test_options_are_shuffled_per_attempt_and_kept_when_shown_again(quiz_client):
+    url = QUIZ.format(code="en")
+    orders = set()
+    for _ in range(12):
+        html, hidden = open_form(quiz_client, url)
+        order = tuple(re.findall(r'name="q-first-stop" value="([^"]+)"', html))
+        orders.add(order)
+        again = quiz_client.post(url, data={**hidden, "q-first-stop": "kick"})
+        kept = tuple(
+            re.findall(r'name="q-first-stop" value="([^"]+)"', again.get_data(as_text=True))
+        )
+        assert kept == order
+    assert len(orders) > 1, "the right option is not always in the same place"
+    assert all(sorted(order) == ["kick", "stop", "touch"] for order in orders)
 
 
 def test_token_from_another_browser_is_refused(quiz_app):
@@ -326,9 +397,21 @@ def test_bad_test_addresses_are_refused(quiz_client, url, status):
     assert "<script>" not in response.get_data(as_text=True)
 
 
-def test_language_links_keep_the_test_phase_and_session(quiz_client):
-    html = quiz_client.get("/en/test/basics?phase=post&session=AB12&x=1").get_data(as_text=True)
+@pytest.mark.parametrize("given", ["AB12", "ab12", " ab12 "])
+def test_language_links_keep_the_test_phase_and_session(quiz_client, given):
+    html = quiz_client.get(f"/en/test/basics?phase=post&session={given}&x=1").get_data(as_text=True)
     assert 'href="/ar/test/basics?phase=post&amp;session=AB12"' in html
+
+
+def test_choosing_the_phase_keeps_hidden_scores(quiz_client):
+    html = quiz_client.get("/en/test/basics?scores=hidden").get_data(as_text=True)
+    assert 'href="/en/test/basics?phase=pre&amp;scores=hidden"' in html
+
+
+def test_empty_session_code_is_no_session(quiz_client, quiz_app):
+    url = "/en/test/basics?phase=pre&session="
+    send(quiz_client, url, {"q-first-stop": "stop", "q-first-no-sign": "false"})
+    assert stored(quiz_app)[0] == [("test", "basics", "en", "pre", None, 2, 2)]
 
 
 def test_untranslated_quiz_falls_back_with_a_notice(make_app, make_pack):
