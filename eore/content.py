@@ -19,6 +19,8 @@ from .textfile import TextFileError, parse_front_matter, parse_yaml, read_text
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE_CODE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?$")
 TEXT_FILE_RE = re.compile(r"^lesson\.([A-Za-z_-]+)\.md$")
+# Seven or more digits, maybe split by spaces or dashes: a phone number in a lesson.
+PHONE_NUMBER_RE = re.compile(r"(?<![\w/])\+?\d(?:[ -]?\d){6,}")
 EXTERNAL_LINK_RE = re.compile(r"(\]\(\s*<?|<|\]:\s*<?)(https?:|//)", re.IGNORECASE)
 
 
@@ -347,6 +349,13 @@ def _load_lessons(root: Path, pack: dict, found: _Collector) -> tuple[dict, dict
             quiz = quizpack.load_quiz(root, folder, pack, found)
             if quiz:
                 quizzes[slug] = quiz
+            elif not (folder / "quiz.yaml").exists():
+                found.add(
+                    folder / "quiz.yaml",
+                    None,
+                    "no quiz: every lesson should end with 3 to 6 questions",
+                    severity="warning",
+                )
     return lessons, quizzes
 
 
@@ -428,6 +437,14 @@ def _load_lesson_text(path: Path, code: str, ids: list[str], root: Path, found: 
     if not doc.body.strip():
         report(doc.body_line, "the lesson has no body text below its header")
     for offset, line in enumerate(doc.body.splitlines()):
+        if PHONE_NUMBER_RE.search(line):
+            found.add(
+                path,
+                doc.body_line + offset,
+                "looks like a phone number: put contacts in pack.yaml, where operators "
+                "keep them right (never invent one)",
+                severity="warning",
+            )
         if EXTERNAL_LINK_RE.search(line):
             found.add(
                 path,

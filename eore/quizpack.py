@@ -133,6 +133,21 @@ def load_quiz(root: Path, folder: Path, pack: dict, found) -> Quiz | None:
         )
         for qid, kind, options, correct in shapes
     )
+    if not schema.GOOD_QUIZ_SIZE[0] <= len(questions) <= schema.GOOD_QUIZ_SIZE[1]:
+        found.add(
+            path,
+            doc.line("questions"),
+            f"{len(questions)} questions: a lesson quiz works best with "
+            f"{schema.GOOD_QUIZ_SIZE[0]} to {schema.GOOD_QUIZ_SIZE[1]}",
+            severity="warning",
+        )
+    if not any(q.type == "picture" for q in questions):
+        found.add(
+            path,
+            doc.line("questions"),
+            "no picture question: add one for people who read little",
+            severity="warning",
+        )
     hidden = doc.data.get("scores") == "hidden"
     return Quiz(lesson=folder.name, questions=questions, hide_scores=hidden, source=path)
 

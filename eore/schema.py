@@ -38,6 +38,7 @@ SCORE_DISPLAYS = ("shown", "hidden")
 # single: one right option among texts; picture: one right picture; true-false:
 # a statement, right or wrong (its two options are named by the interface).
 QUESTION_TYPES = ("single", "picture", "true-false")
+GOOD_QUIZ_SIZE = (3, 6)
 MIN_OPTIONS = 2
 MAX_OPTIONS = 6
 

@@ -60,7 +60,8 @@ def test_library_is_immutable(make_pack):
 def test_missing_translation_is_a_warning_and_falls_back(make_pack):
     library, problems = check_pack(make_pack())
     assert [str(p) for p in problems] == [
-        "lessons/signs/lesson.ar.md: warning: missing translation: 'ar' readers see the en text"
+        "lessons/signs/lesson.ar.md: warning: missing translation: 'ar' readers see the en text",
+        "lessons/signs/quiz.yaml: warning: no quiz: every lesson should end with 3 to 6 questions",
     ]
     text, fell_back = library.text_of(library.lessons["signs"], "ar")
     assert fell_back and text.locale == "en"
@@ -246,3 +247,12 @@ def test_repeating_aliases_cannot_exhaust_the_loader():
     )
     with pytest.raises(TextFileError, match="repeats itself"):
         parse_yaml(laughs)
+
+
+def test_phone_number_in_a_lesson_is_a_warning(make_pack):
+    body = lesson_text().replace("Body text.", "Call 0944 123 456 now.\nIn 2026 and 2027.")
+    _library, problems = check_pack(make_pack({LESSON_EN: body}))
+    assert [str(p) for p in problems if "phone" in p.message] == [
+        f"{LESSON_EN}:11: warning: looks like a phone number: put contacts in pack.yaml, where "
+        "operators keep them right (never invent one)"
+    ]

@@ -285,3 +285,14 @@ def test_misnamed_quiz_and_test_files_are_warned_about(make_pack):
     )
     assert "lessons/first-steps/quiz.ar.yml: warning: not read: quiz files end in .yaml" in warnings
     assert library.tests == {}
+
+
+def test_quiz_size_and_picture_question_are_advised(make_pack):
+    quiz = "questions:\n  - id: first-no-sign\n    type: true-false\n    correct: false\n"
+    text = "first-no-sign:\n  question: Q\n  explanation: E\n"
+    root = make_pack({QUIZ: quiz, QUIZ_EN: text, QUIZ_AR: text, TEST: None})
+    _library, problems = check_pack(root)
+    assert [str(p) for p in problems if p.file == QUIZ] == [
+        f"{QUIZ}:1: warning: 1 questions: a lesson quiz works best with 3 to 6",
+        f"{QUIZ}:1: warning: no picture question: add one for people who read little",
+    ]
