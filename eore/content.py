@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from . import quizpack, schema
+from . import guides, quizpack, schema
 from .locales import KNOWN_LOCALES
 from .svg import check_svg
 from .textfile import TextFileError, parse_front_matter, parse_yaml, read_text
@@ -101,6 +101,7 @@ class Lesson:
     order: int
     illustrations: tuple[Illustration, ...]
     texts: MappingProxyType
+    guides: MappingProxyType  # locale -> teacher Guide
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,14 @@ class Library:
         if locale in lesson.texts:
             return lesson.texts[locale], False
         return lesson.texts[self.source_locale], True
+
+    def guide_of(self, lesson: Lesson, locale: str):
+        """Return the lesson's guide in ``locale`` (else the source's), and whether it fell back."""
+        if locale in lesson.guides:
+            return lesson.guides[locale], False
+        if self.source_locale in lesson.guides:
+            return lesson.guides[self.source_locale], True
+        return None, False
 
     def lessons_for(self, audience: str | None = None) -> list[Lesson]:
         """Return the lessons for an audience (all when None), in order."""
@@ -405,6 +414,7 @@ def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Les
         order=meta.get("order", 1000),
         illustrations=tuple(illustrations),
         texts=MappingProxyType(texts),
+        guides=MappingProxyType(guides.load_guides(folder, pack, texts, found)),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, g, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from . import schema
 from .assets import media_url
@@ -60,7 +61,63 @@ def lesson(slug):
         contacts=library.contacts,
         source_locale=library.source_locale,
         has_quiz=slug in library.quizzes,
+        has_guide=bool(found.guides),
     )
+
+
+@bp.get("/lessons/<slug>/guide")
+def guide(slug):
+    """Show how to teach a lesson: time plan, activity, and what to do if someone saw an item."""
+    library = current_library()
+    found = library.lessons.get(slug) or abort(404)
+    teacher_guide, fell_back = library.guide_of(found, g.locale)
+    if teacher_guide is None:
+        abort(404)
+    text, _fell_back = library.text_of(found, g.locale)
+    notes = library.rendered(
+        ("guide", slug, teacher_guide.locale),
+        lambda: render_markdown(teacher_guide.notes, media_url=_media_url_or_none),
+    )
+    return render_template(
+        "learning/guide.html",
+        lesson=found,
+        text=text,
+        guide=teacher_guide,
+        notes=notes,
+        fell_back=fell_back,
+        guide_locale=library.locales[teacher_guide.locale],
+        has_quiz=slug in library.quizzes,
+        contacts=library.contacts,
+        source_locale=library.source_locale,
+    )
+
+
+@bp.get("/curriculum")
+def curriculum():
+    """List the lessons by age group in teaching order, with their quiz and teacher guide."""
+    library = current_library()
+    groups = []
+    for key, label, wanted in AGE_GROUPS:
+        lessons = [
+            (lesson, library.text_of(lesson, g.locale)[0])
+            for lesson in library.lessons.values()
+            if wanted(lesson.audiences)
+        ]
+        if lessons:
+            groups.append((key, label, lessons))
+    return render_template("learning/curriculum.html", groups=groups, quizzes=library.quizzes)
+
+
+# School age groups of the curriculum page; a lesson may serve more than one.
+AGE_GROUPS = (
+    ("children", schema.AUDIENCES["children"], lambda audiences: "children" in audiences),
+    ("adolescents", schema.AUDIENCES["adolescents"], lambda audiences: "adolescents" in audiences),
+    (
+        "adults",
+        _l("Adults and communities"),
+        lambda audiences: bool(set(audiences) - {"children", "adolescents"}),
+    ),
+)
 
 
 def _media_url_or_none(name: str) -> str | None:

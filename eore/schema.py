@@ -155,6 +155,14 @@ KNOWLEDGE_TEST_FIELDS = _record(
     Field("scores", "choice", False, "hidden to show participants no score", SCORE_DISPLAYS),
 )
 
+GUIDE_FIELDS = _record(
+    Field("time_plan", "texts", True, "steps with their minutes, e.g. '5 min: read the story'"),
+    Field("materials", "texts", True, "what the teacher needs"),
+    Field("activity", "text", True, "a class activity that practises the safe behaviour"),
+    Field("discussion", "texts", True, "questions to ask the group"),
+    Field("if_someone_has_seen_one", "text", True, "what to do if someone says they saw an item"),
+)
+
 SCHEMAS = {
     "pack.yaml": PACK_FIELDS,
     "lessons/<slug>/lesson.yaml": LESSON_FIELDS,
@@ -163,6 +171,7 @@ SCHEMAS = {
     "lessons/<slug>/quiz.yaml questions": QUESTION_FIELDS,
     "lessons/<slug>/quiz.<locale>.yaml (each question id)": QUESTION_TEXT_FIELDS,
     "knowledge-tests/<id>.yaml": KNOWLEDGE_TEST_FIELDS,
+    "lessons/<slug>/guide.<locale>.md (header)": GUIDE_FIELDS,
 }
 
 

@@ -18,12 +18,15 @@ def page_urls():
     for code in LOCALES:
         yield f"/{code}/"
         yield f"/{code}/lessons/"
+        yield f"/{code}/curriculum"
         for audience in STARTER.audiences():
             yield f"/{code}/lessons/?audience={audience}"
         for slug in SLUGS:
             yield f"/{code}/lessons/{slug}"
             if slug in STARTER.quizzes:
                 yield f"/{code}/lessons/{slug}/quiz"
+            if STARTER.lessons[slug].guides:
+                yield f"/{code}/lessons/{slug}/guide"
         for test_id in STARTER.tests:
             yield f"/{code}/test/{test_id}"
             yield f"/{code}/test/{test_id}?phase=pre"
