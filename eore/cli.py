@@ -110,9 +110,11 @@ def check(path):
     for code, (done, total) in library.coverage().items():
         info = library.locales[code]
         quizzes = library.quiz_coverage()[code]
+        guides = sum(code in lesson.guides for lesson in library.lessons.values())
         click.echo(
             f"  {code} {info.name}: {done}/{total} lessons, "
-            f"{quizzes}/{len(library.quizzes)} quizzes ({info.review})"
+            f"{quizzes}/{len(library.quizzes)} quizzes, {guides}/{total} teacher guides "
+            f"({info.review})"
         )
     click.echo(f"{path}: 0 errors, {warnings} warning(s): the pack is usable.")
 

@@ -23,7 +23,7 @@ def test_check_defaults_to_the_content_setting(run_eore):
     result = run_eore("check", env={"EORE_CONTENT": str(PACKS / "good")})
     assert result.exit_code == 0
     assert "Test pack 1.0: 2 lesson(s)" in result.output
-    assert "ar العربية: 1/2 lessons, 1/1 quizzes (draft)" in result.output
+    assert "ar العربية: 1/2 lessons, 1/1 quizzes, 1/2 teacher guides (draft)" in result.output
     assert "1 with a quiz (3 questions), 1 knowledge test(s)" in result.output
 
 
