@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from eore import create_app
 from eore.content import load_pack
 from eore.settings import PROJECT_ROOT
 
@@ -33,9 +34,18 @@ def page_urls():
             yield f"/{code}/test/{test_id}?phase=post&session=AB12"
 
 
+@pytest.fixture(scope="module")
+def reader(shared_data):
+    """Return one client for the many read-only page checks (one app, built once)."""
+    app = create_app(
+        {"TESTING": True, "CONTENT": str(PROJECT_ROOT / "content"), "DATA": str(shared_data)}
+    )
+    return app.test_client()
+
+
 @pytest.mark.parametrize("url", list(page_urls()))
-def test_every_page_renders_in_its_language(client, url):
-    response = client.get(url)
+def test_every_page_renders_in_its_language(reader, url):
+    response = reader.get(url)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     code = url.split("/")[1]
@@ -51,8 +61,8 @@ def test_every_page_renders_in_its_language(client, url):
 
 @pytest.mark.parametrize("code", LOCALES)
 @pytest.mark.parametrize("slug", SLUGS)
-def test_lesson_shows_its_parts(client, code, slug):
-    html = client.get(f"/{code}/lessons/{slug}").get_data(as_text=True)
+def test_lesson_shows_its_parts(reader, code, slug):
+    html = reader.get(f"/{code}/lessons/{slug}").get_data(as_text=True)
     lesson = STARTER.lessons[slug]
     text, fell_back = STARTER.text_of(lesson, code)
     assert f"<h1>{text.title}</h1>".replace("'", "&#39;") in html
