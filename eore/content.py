@@ -478,7 +478,10 @@ def _load_lesson_text(path: Path, code: str, ids: list[str], root: Path, found: 
 
 def init_app(app) -> None:
     """Load the pack named by the CONTENT setting; refuse an unusable one."""
-    library = load_pack(app.config["CONTENT"])
+    from .packcache import load_cached
+
+    cache = Path(app.config["DATA"]) / "build" / "library.pickle"
+    library = load_cached(Path(app.config["CONTENT"]), cache, load_pack)
     app.extensions.setdefault("eore", {})["library"] = library
     if library.problems:
         app.logger.warning(
