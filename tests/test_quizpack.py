@@ -56,16 +56,22 @@ def test_quiz_and_test_of_the_sample_pack_load(make_pack):
     assert "signs" not in library.quizzes
 
 
-def test_starter_pack_has_a_quiz_for_every_lesson_and_a_test():
+def test_starter_pack_has_a_quiz_for_every_lesson_and_two_tests():
     from eore.settings import PROJECT_ROOT
 
     library, problems = check_pack(PROJECT_ROOT / "content")
     assert [p for p in problems if p.severity == "error"] == []
     assert set(library.quizzes) == set(library.lessons)
-    assert "general" in library.tests
-    for quiz in library.quizzes.values():
+    for slug, quiz in library.quizzes.items():
+        assert 3 <= len(quiz.questions) <= 6, slug
+        assert any(q.type == "picture" for q in quiz.questions), slug
         for question in quiz.questions:
-            assert set(question.texts) == set(library.locales), question.id
+            # A quiz is translated wherever its lesson is.
+            assert set(question.texts) == set(library.lessons[slug].texts), question.id
+    general = library.tests["general"].questions
+    assert 8 <= len(general) <= 10
+    pictures = library.tests["pictures"]
+    assert pictures.hide_scores and all(q.type == "picture" for q in pictures.questions)
 
 
 @pytest.mark.parametrize(
