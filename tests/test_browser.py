@@ -27,6 +27,10 @@ PAGES = [
     "/en/lessons/if-you-find-one/quiz",
     "/ar/lessons/if-you-find-one/quiz",
     "/uk/test/general?phase=post",
+    "/uk/lessons/farming",
+    "/ar/lessons/children-danger-signs/guide",
+    "/ar/test/pictures?phase=pre",
+    "/fr/curriculum",
 ]
 
 
