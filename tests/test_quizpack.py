@@ -62,6 +62,7 @@ def test_starter_pack_has_a_quiz_for_every_lesson_and_two_tests():
     library, problems = check_pack(PROJECT_ROOT / "content")
     assert [p for p in problems if p.severity == "error"] == []
     assert set(library.quizzes) == set(library.lessons)
+    assert library.coverage() == {code: (15, 15) for code in ("en", "ar", "uk", "es", "fr")}
     for slug, quiz in library.quizzes.items():
         assert 3 <= len(quiz.questions) <= 6, slug
         assert any(q.type == "picture" for q in quiz.questions), slug
