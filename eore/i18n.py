@@ -22,6 +22,7 @@ TRANSLATIONS = PROJECT_ROOT / "translations"
 BABEL_CFG = PROJECT_ROOT / "babel.cfg"
 TEMPLATE = TRANSLATIONS / "messages.pot"
 LANGUAGE_COOKIE = "eore_lang"
+DRAFT_MARKER = "# Draft translation: not yet reviewed by a native speaker."
 ONE_YEAR = 365 * 24 * 3600
 
 babel = Babel()
@@ -214,6 +215,27 @@ def update_command():
     """Merge new strings from messages.pot into every locale's catalogue."""
     _pybabel("update", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
     click.echo(f"updated catalogues in {TRANSLATIONS}")
+
+
+@i18n_cli.command("init")
+@click.argument("code")
+def init_command(code):
+    """Start the interface catalogue of a new language, marked as a draft."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(code, sep="-")
+    except (UnknownLocaleError, ValueError):
+        raise click.ClickException(
+            f"'{code}' is not a language code such as 'fr' or 'ps'"
+        ) from None
+    target = TRANSLATIONS / code.replace("-", "_") / "LC_MESSAGES" / "messages.po"
+    if target.exists():
+        raise click.ClickException(f"{target} exists already: use 'eore i18n update'")
+    _pybabel("init", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "-l", code.replace("-", "_"))
+    text = target.read_text(encoding="utf-8")
+    target.write_text(f"{DRAFT_MARKER}\n{text}", encoding="utf-8")
+    click.echo(f"wrote {target}: translate it, then run 'eore i18n compile'")
 
 
 @i18n_cli.command("compile")

@@ -41,3 +41,5 @@ KNOWN_LOCALES = {
 
 # Locales whose interface catalogue ships in translations/.
 INTERFACE_LOCALES = ("en", "ar", "uk", "es", "fr")
+# Catalogues still being translated: missing strings show in English.
+PARTIAL_INTERFACE_LOCALES = ()

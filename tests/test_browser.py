@@ -10,6 +10,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 640}
+RIGHT_TO_LEFT = ("ar", "ps")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -71,7 +72,7 @@ def test_page_fits_a_phone_with_the_right_direction(server, page, path):
     response = page.goto(server + path)
     assert response.status == 200
     direction = page.evaluate("document.documentElement.dir")
-    assert direction == ("rtl" if code == "ar" else "ltr")
+    assert direction == ("rtl" if code in RIGHT_TO_LEFT else "ltr")
     assert page.evaluate("getComputedStyle(document.body).direction") == direction
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 360px"
@@ -200,7 +201,9 @@ def test_quiz_works_with_javascript_off(server, browser, code):
     page.wait_for_selector(".saved")
     assert page.locator(".explanation").count() == 4
     assert page.locator(".verdict").count() == 0, "hidden scores show no verdict"
-    assert page.evaluate("document.documentElement.dir") == ("rtl" if code == "ar" else "ltr")
+    assert page.evaluate("document.documentElement.dir") == (
+        "rtl" if code in RIGHT_TO_LEFT else "ltr"
+    )
     context.close()
 
 
