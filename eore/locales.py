@@ -40,6 +40,6 @@ KNOWN_LOCALES = {
 }
 
 # Locales whose interface catalogue ships in translations/.
-INTERFACE_LOCALES = ("en", "ar", "uk", "es", "fr")
+INTERFACE_LOCALES = ("en", "ar", "uk", "es", "fr", "ps")
 # Catalogues still being translated: missing strings show in English.
-PARTIAL_INTERFACE_LOCALES = ()
+PARTIAL_INTERFACE_LOCALES = ("ps",)

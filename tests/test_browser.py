@@ -32,6 +32,9 @@ PAGES = [
     "/ar/lessons/children-danger-signs/guide",
     "/ar/test/pictures?phase=pre",
     "/fr/curriculum",
+    "/ps/lessons/if-you-find-one",
+    "/ps/lessons/if-you-find-one/quiz",
+    "/ps/lessons/farming",
 ]
 
 

@@ -75,3 +75,13 @@ def test_init_starts_a_draft_catalogue(monkeypatch, tmp_path, runner):
     again = runner.invoke(cli, ["i18n", "init", "lo"])
     assert again.exit_code == 1 and "exists already" in again.output
     assert runner.invoke(cli, ["i18n", "init", "xx-nonsense"]).exit_code == 1
+
+
+@pytest.mark.parametrize("code", PARTIAL_INTERFACE_LOCALES)
+def test_partial_catalogue_is_correct_and_translates_what_participants_see(code):
+    found = lint_catalogues()[code]
+    assert found["errors"] == [] and found["fuzzy"] == 0
+    with (TRANSLATIONS / code / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalogue = read_po(handle)
+    for msgid in ("Stay safe", "How to report", "Send my answers", "Right!"):
+        assert catalogue[msgid].string, msgid
