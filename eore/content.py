@@ -12,6 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from . import guides, quizpack, schema
+from .glossary import check_glossary
 from .locales import KNOWN_LOCALES
 from .svg import check_svg
 from .textfile import TextFileError, parse_front_matter, parse_yaml, read_text
@@ -212,6 +213,8 @@ def load_pack(root: Path | str) -> Library:
     # Tests are checked once every quiz loaded: a broken quiz would otherwise
     # also show up as "unknown question" in each test that uses it.
     tests = quizpack.load_tests(root, questions, pack, found) if not found.has_errors() else {}
+    if pack and not found.has_errors():
+        check_glossary(root, pack, lessons, found)
     if found.has_errors():
         raise PackError(found.problems)
     ordered = sorted(lessons.values(), key=lambda lesson: (lesson.order, lesson.slug))

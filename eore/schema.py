@@ -163,6 +163,22 @@ GUIDE_FIELDS = _record(
     Field("if_someone_has_seen_one", "text", True, "what to do if someone says they saw an item"),
 )
 
+GLOSSARY_TERM_FIELDS = _record(
+    Field("id", "slug", True, "short name of the term"),
+    Field("term", "locale-text", True, "the preferred words, per locale"),
+    Field(
+        "match",
+        "locale-text",
+        False,
+        "the part every form of the words contains, per locale (default: the term)",
+    ),
+    Field("note", "locale-text", False, "what the term means, for translators"),
+)
+
+GLOSSARY_FIELDS = _record(
+    Field("terms", "records", True, "the terms, one entry each", fields=GLOSSARY_TERM_FIELDS),
+)
+
 SCHEMAS = {
     "pack.yaml": PACK_FIELDS,
     "lessons/<slug>/lesson.yaml": LESSON_FIELDS,
@@ -172,6 +188,8 @@ SCHEMAS = {
     "lessons/<slug>/quiz.<locale>.yaml (each question id)": QUESTION_TEXT_FIELDS,
     "knowledge-tests/<id>.yaml": KNOWLEDGE_TEST_FIELDS,
     "lessons/<slug>/guide.<locale>.md (header)": GUIDE_FIELDS,
+    "glossary.yaml": GLOSSARY_FIELDS,
+    "glossary.yaml terms": GLOSSARY_TERM_FIELDS,
 }
 
 
