@@ -68,6 +68,8 @@ def test_starter_pack_has_a_quiz_for_every_lesson_and_two_tests():
     }
     # The sixth language starts with the most urgent lessons.
     assert coverage["ps"] == (2, 15)
+    for slug, lesson in library.lessons.items():
+        assert {"en", "ar", "uk", "es", "fr"} <= set(lesson.guides), slug
     for slug, quiz in library.quizzes.items():
         assert 3 <= len(quiz.questions) <= 6, slug
         assert any(q.type == "picture" for q in quiz.questions), slug
