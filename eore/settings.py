@@ -11,6 +11,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # The checkout (or editable install) that holds content/, translations/ and static/.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,12 @@ SETTINGS = (
         "address phones use to reach the box, e.g. http://10.42.0.1:8000 (used in QR codes)",
     ),
     Setting(
+        "EORE_QR_ERROR_CORRECTION",
+        "QR_ERROR_CORRECTION",
+        "M",
+        "how much damage printed QR codes survive: L (7%), M (15%), Q (25%) or H (30%)",
+    ),
+    Setting(
         "EORE_SECRET_KEY",
         "SECRET_KEY",
         "",
@@ -60,9 +67,37 @@ SETTINGS = (
 )
 
 
+QR_LEVELS = ("L", "M", "Q", "H")
+
+
+class SettingError(ValueError):
+    """A setting has a value the toolkit cannot use; the message says how to fix it."""
+
+
 def from_environment(environ=os.environ) -> dict[str, str]:
     """Return every setting's value: the environment's if set, else the default."""
     return {s.key: environ.get(s.env) or s.default for s in SETTINGS}
+
+
+def normalize(config) -> None:
+    """Check the settings that need a particular form, and tidy them in ``config``."""
+    base = (config.get("BASE_URL") or "").strip()
+    if base:
+        parsed = urlsplit(base)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query:
+            raise SettingError(
+                f"EORE_BASE_URL is '{base}': it must be the address phones open, "
+                "such as http://10.42.0.1:8000 or http://eore.lan"
+            )
+        base = base.rstrip("/")
+    config["BASE_URL"] = base
+    level = str(config.get("QR_ERROR_CORRECTION") or "M").strip().upper()
+    if level not in QR_LEVELS:
+        raise SettingError(
+            f"EORE_QR_ERROR_CORRECTION is '{level}': it must be one of "
+            f"{', '.join(QR_LEVELS)} (M survives a little dirt; H the most)"
+        )
+    config["QR_ERROR_CORRECTION"] = level
 
 
 def ensure_secret_key(data_dir: Path) -> str:
