@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(settings.from_environment())
     if test_config is not None:
         app.config.from_mapping(test_config)
+    settings.normalize(app.config)
 
     data_dir = Path(app.config["DATA"])
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -43,11 +44,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     compression.init_app(app)
 
-    from . import learning, quizzes, site
+    from . import learning, materials, quizzes, site
 
     app.register_blueprint(site.bp)
     app.register_blueprint(learning.bp)
     app.register_blueprint(quizzes.bp)
+    app.register_blueprint(materials.bp)
+    app.register_blueprint(materials.codes)
 
     from .cli import cli
 

@@ -20,6 +20,13 @@ from eore.cli import cli
 from eore.settings import PROJECT_ROOT
 
 PACKS = Path(__file__).parent / "packs"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 STARTER_PACK = PROJECT_ROOT / "content"
 
 
@@ -107,7 +114,9 @@ def eore_server(tmp_path_factory):
     """Start the real server (waitress) on loopback on the starter pack; stop it afterwards."""
     data = tmp_path_factory.mktemp("server-data")
     port = free_port()
-    env = {**os.environ, "EORE_DATA": str(data)}
+    base = f"http://127.0.0.1:{port}"
+    # Phones reach the box at this address: printed QR codes carry it.
+    env = {**os.environ, "EORE_DATA": str(data), "EORE_BASE_URL": base}
     env.pop("EORE_CONTENT", None)
     eore = Path(sys.executable).with_name("eore")
     process = subprocess.Popen(
@@ -116,7 +125,6 @@ def eore_server(tmp_path_factory):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -132,3 +140,19 @@ def eore_server(tmp_path_factory):
     process.terminate()
     process.wait(timeout=10)
     process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Launch Debian's Chromium headless (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("EORE_CHROMIUM") or shutil.which("chromium")
+    if not executable:
+        pytest.fail("Chromium is not installed: run the README's test command, which installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
