@@ -11,7 +11,7 @@ import click
 
 from .content import PackError, check_pack
 from .i18n import i18n_cli
-from .settings import from_environment
+from .settings import SettingError, from_environment
 from .store import StoreError
 
 
@@ -50,6 +50,9 @@ def serve(host, port, threads):
         sys.exit(1)
     except StoreError as error:
         click.echo(f"Cannot use the database: {error}.", err=True)
+        sys.exit(1)
+    except SettingError as error:
+        click.echo(f"{error}.", err=True)
         sys.exit(1)
     except OSError as error:
         click.echo(
@@ -116,7 +119,99 @@ def check(path):
             f"{quizzes}/{len(library.quizzes)} quizzes, {guides}/{total} teacher guides "
             f"({info.review})"
         )
+    if not from_environment()["BASE_URL"]:
+        click.echo(BASE_URL_ADVICE)
     click.echo(f"{path}: 0 errors, {warnings} warning(s): the pack is usable.")
+
+
+BASE_URL_ADVICE = (
+    "warning: EORE_BASE_URL is not set: printed QR codes would point at an address phones "
+    "on the box's Wi-Fi cannot reach. Set it to the box's address, e.g. "
+    "EORE_BASE_URL=http://10.42.0.1:8000 or EORE_BASE_URL=http://eore.lan"
+)
+
+
+def _app_or_exit():
+    """Return the application, or explain in one line why it cannot start and exit."""
+    from . import create_app
+
+    try:
+        return create_app()
+    except PackError as error:
+        click.echo(str(error), err=True)
+        click.echo("Fix these problems (eore check lists them too), then try again.", err=True)
+    except (StoreError, SettingError) as error:
+        click.echo(f"{error}.", err=True)
+    except OSError as error:
+        click.echo(f"Cannot use the data folder: {error}.", err=True)
+    sys.exit(1)
+
+
+def _locales_or_exit(app, chosen) -> list[str]:
+    known = list(app.extensions["eore"]["library"].locales)
+    unknown = [code for code in chosen if code not in known]
+    if unknown:
+        click.echo(
+            f"Unknown language {', '.join(unknown)}: the pack has {', '.join(known)}.", err=True
+        )
+        sys.exit(1)
+    return list(chosen) or known
+
+
+@cli.group()
+def export():
+    """Export material for other channels."""
+
+
+@export.command("sms")
+@click.option("--locale", "locale", required=True, help="language code, e.g. ar")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV file to write (default: print it)",
+)
+def export_sms(locale, out):
+    """Every key message with its SMS encoding and parts, as CSV for an SMS gateway."""
+    from .materials import sms_csv, sms_rows
+
+    app = _app_or_exit()
+    _locales_or_exit(app, [locale])
+    with app.app_context():
+        rows = sms_rows(locale)
+    text = sms_csv(rows)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text("\ufeff" + text, encoding="utf-8", newline="")
+    long_ones = sum(not row["count"].single for row in rows)
+    click.echo(f"{len(rows)} messages, {long_ones} longer than one SMS.", err=True)
+
+
+@cli.group()
+def materials():
+    """Printable materials."""
+
+
+@materials.command("build")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder"
+)
+@click.option("--locale", "locales", multiple=True, help="only this language (repeatable)")
+def materials_build(out, locales):
+    """Write every printable page (posters, leaflets, cards, stickers, SMS kit) as files."""
+    from .materials_build import build
+
+    app = _app_or_exit()
+    if not app.config["BASE_URL"]:
+        click.echo(BASE_URL_ADVICE.replace("warning: ", ""), err=True)
+        sys.exit(1)
+    chosen = _locales_or_exit(app, locales)
+
+    def progress(done, total, name):
+        click.echo(f"[{done}/{total}] {name}", err=True)
+
+    count = build(app, out, chosen, progress)
+    click.echo(f"{count} files in {out}: open {out / chosen[0] / 'materials' / 'index.html'}")
 
 
 cli.add_command(i18n_cli)

@@ -1,9 +1,12 @@
 """The eore command, through click's CliRunner (and once through flask --app)."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from eore.settings import PROJECT_ROOT
 
@@ -99,3 +102,81 @@ def test_serve_explains_a_broken_database(run_eore, tmp_path):
     assert result.exit_code == 1
     assert "Cannot use the database" in result.output
     assert "Traceback" not in result.output
+
+
+def test_check_warns_when_the_base_url_is_unset(run_eore):
+    unset = run_eore("check", env={"EORE_CONTENT": str(PACKS / "good"), "EORE_BASE_URL": None})
+    assert unset.exit_code == 0
+    assert "warning: EORE_BASE_URL is not set" in unset.output
+    assert "http://10.42.0.1:8000" in unset.output and "http://eore.lan" in unset.output
+    set_ = run_eore(
+        "check", env={"EORE_CONTENT": str(PACKS / "good"), "EORE_BASE_URL": "http://eore.lan"}
+    )
+    assert "EORE_BASE_URL" not in set_.output
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({"EORE_BASE_URL": "10.42.0.1:8000"}, "EORE_BASE_URL is '10.42.0.1:8000'"),
+        ({"EORE_QR_ERROR_CORRECTION": "X"}, "EORE_QR_ERROR_CORRECTION is 'X'"),
+    ],
+)
+def test_serve_explains_a_setting_it_cannot_use(run_eore, env, expected):
+    result = run_eore("serve", "--port", "8765", env=env)
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert "Traceback" not in result.output
+
+
+def test_export_sms_writes_a_csv_for_a_gateway(run_eore, tmp_path):
+    out = tmp_path / "sms.csv"
+    result = run_eore("export", "sms", "--locale", "ar", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = out.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0] == "lesson,number,locale,message,encoding,characters,segments"
+    assert len(rows) > 15 and all(",ar," in row for row in rows[1:])
+    assert "longer than one SMS" in result.output
+    printed = run_eore("export", "sms", "--locale", "en")
+    assert printed.output.startswith("lesson,number,locale,message")
+    unknown = run_eore("export", "sms", "--locale", "xx")
+    assert unknown.exit_code == 1 and "Unknown language xx" in unknown.output
+
+
+def test_materials_build_refuses_without_the_box_address(run_eore, tmp_path):
+    result = run_eore(
+        "materials", "build", "--out", str(tmp_path / "out"), env={"EORE_BASE_URL": None}
+    )
+    assert result.exit_code == 1
+    assert "EORE_BASE_URL is not set" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_materials_build_writes_static_pages_with_relative_links(run_eore, tmp_path):
+    out = tmp_path / "out"
+    result = run_eore(
+        "materials",
+        "build",
+        "--out",
+        str(out),
+        "--locale",
+        "ar",
+        env={"EORE_BASE_URL": "http://eore.lan"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "[1/" in result.output
+    poster = (out / "ar/materials/farming/poster.html").read_text(encoding="utf-8")
+    assert 'href="poster-a3.html"' in poster and 'href="../index.html"' in poster
+    stylesheet = re.search(r'href="(\.\./\.\./\.\./static/materials\.\w+\.css)"', poster)
+    assert stylesheet and (out / "ar/materials/farming" / stylesheet.group(1)).is_file()
+    assert "eore.lan/ar/lessons/farming</span>" in poster
+    # Nothing points at the box-relative root: the folder works from any computer.
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r'(?:href|src)="/', text), page
+        for link in re.findall(r'(?:href|src)="([^"#:]+)"', text):
+            assert (page.parent / link.replace("&amp;", "&")).exists(), (page, link)
+    assert (out / "qr/ar/lessons/farming.svg").read_text().startswith("<svg")
+    assert (out / "ar/materials/stickers.html").is_file()
+    assert (out / "ar/materials/sms.csv").is_file()
+    assert not (out / "en").exists()
