@@ -86,9 +86,9 @@ def test_a3_poster_and_the_other_sheets(box):
     cards = box.get("/en/materials/if-you-find-one/cards").get_data(as_text=True)
     messages = STARTER.lessons["if-you-find-one"].texts["en"].key_messages
     assert cards.count('class="card front"') == cards.count('class="card back"') == len(messages)
-    # Five cards: two sheets of fronts and backs, the odd card's back mirrored.
+    # Five cards: two sheets of fronts and two of backs.
     assert cards.count('class="sheet cards fronts"') == 2
-    assert cards.count('class="card blank"') == 1
+    assert cards.count('class="sheet cards backs"') == 2
     stickers = box.get("/fr/materials/stickers?lesson=farming").get_data(as_text=True)
     assert stickers.count('class="sticker"') == 21
 

@@ -115,3 +115,33 @@ def test_message_code_on_a_poster_reads_back_the_key_messages(eore_server, camer
     assert lines.startswith(text.title)
     for number, message in enumerate(text.key_messages, 1):
         assert f"{number}. {message}" in lines
+
+
+def card_centres(page, side) -> dict[str, tuple[float, float]]:
+    """Return each card's number and place (centre x, top y) on the first sheet of ``side``."""
+    return page.evaluate(
+        """side => Object.fromEntries(
+            [...document.querySelector('.sheet.cards.' + side).querySelectorAll('.card')]
+            .map(card => { const box = card.getBoundingClientRect();
+                return [card.querySelector('.card-number').textContent,
+                        [box.left + box.width / 2, box.top + window.scrollY]]; }))""",
+        side,
+    )
+
+
+@pytest.mark.parametrize("code", ["en", "ar"])
+def test_each_card_back_prints_behind_its_front(eore_server, printer, code):
+    printer.set_viewport_size({"width": 1000, "height": 1200})
+    printer.goto(f"{eore_server.base}/{code}/materials/if-you-find-one/cards")
+    sheet = printer.locator(".sheet.cards.fronts").first.bounding_box()
+    fronts = card_centres(printer, "fronts")
+    backs = card_centres(printer, "backs")
+    assert set(fronts) == set(backs) == {"1", "2", "3", "4"}
+    middle = sheet["x"] + sheet["width"] / 2
+    for number, (x, _) in fronts.items():
+        # Flipped on the long edge, left and right swap: the back sits in the other column.
+        assert backs[number][0] == pytest.approx(2 * middle - x, abs=2)
+    # On a phone the preview reads in order, one card under another.
+    printer.set_viewport_size({"width": 360, "height": 800})
+    backs = card_centres(printer, "backs")
+    assert sorted(backs, key=lambda n: backs[n][1]) == ["1", "2", "3", "4"]
