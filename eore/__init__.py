@@ -44,13 +44,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     compression.init_app(app)
 
-    from . import learning, materials, quizzes, site
+    from . import learning, materials, offline, quizzes, site
 
     app.register_blueprint(site.bp)
     app.register_blueprint(learning.bp)
     app.register_blueprint(quizzes.bp)
     app.register_blueprint(materials.bp)
     app.register_blueprint(materials.codes)
+    app.register_blueprint(offline.bp)
 
     from .cli import cli
 

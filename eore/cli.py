@@ -11,7 +11,7 @@ import click
 
 from .content import PackError, check_pack
 from .i18n import i18n_cli
-from .settings import SettingError, from_environment
+from .settings import SettingError, from_environment, normalize
 from .store import StoreError
 
 
@@ -185,6 +185,53 @@ def export_sms(locale, out):
         out.write_text("\ufeff" + text, encoding="utf-8", newline="")
     long_ones = sum(not row["count"].single for row in rows)
     click.echo(f"{len(rows)} messages, {long_ones} longer than one SMS.", err=True)
+
+
+@export.command("static")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder"
+)
+@click.option(
+    "--base-url",
+    help="address where the site will be published, e.g. https://eore.example.org "
+    "(default: EORE_BASE_URL); printed QR codes point there",
+)
+@click.option("--locale", "locales", multiple=True, help="only this language (repeatable)")
+def export_static(out, base_url, locales):
+    """The learner's site as static files, for any web server or CDN."""
+    from .export import MARKER, export
+    from .sitebuild import empty_folder
+
+    app = _app_or_exit()
+    if base_url:
+        app.config["BASE_URL"] = base_url
+        try:
+            normalize(app.config)
+        except SettingError as error:
+            click.echo(str(error).replace("EORE_BASE_URL", "--base-url") + ".", err=True)
+            sys.exit(1)
+    if not app.config["BASE_URL"]:
+        click.echo(
+            "Give --base-url, the address where the site will be published (such as "
+            "https://eore.example.org): the QR codes of printed materials open it.",
+            err=True,
+        )
+        sys.exit(1)
+    chosen = _locales_or_exit(app, locales)
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).exists():
+            click.echo(
+                f"{out} is not empty and holds no earlier export: choose an empty or new folder.",
+                err=True,
+            )
+            sys.exit(1)
+        empty_folder(out)
+
+    def progress(done, total, name):
+        click.echo(f"[{done}/{total}] {name}", err=True)
+
+    count = export(app, out, chosen, progress)
+    click.echo(f"{count} files in {out}: publish the folder, or open {out / 'index.html'}")
 
 
 @cli.group()

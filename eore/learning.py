@@ -108,6 +108,27 @@ def curriculum():
     return render_template("learning/curriculum.html", groups=groups, quizzes=library.quizzes)
 
 
+@bp.get("/help", endpoint="help")
+def help_page():
+    """Say how to report an explosive item and who to ask, with the pack's contacts."""
+    library = current_library()
+    related = [
+        (lesson, library.text_of(lesson, g.locale)[0])
+        for slug in HELP_LESSONS
+        if (lesson := library.lessons.get(slug)) is not None
+    ]
+    return render_template(
+        "learning/help.html",
+        related=related,
+        contacts=library.contacts,
+        source_locale=library.source_locale,
+    )
+
+
+# Lessons the help page points to, when the pack has them.
+HELP_LESSONS = ("how-to-report", "if-you-find-one", "someone-hurt", "survivor-help")
+
+
 # School age groups of the curriculum page; a lesson may serve more than one.
 AGE_GROUPS = (
     ("children", schema.AUDIENCES["children"], lambda audiences: "children" in audiences),

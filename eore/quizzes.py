@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import store
 from .content import current_library
+from .export import static_export
 from .i18n import localized_blueprint, session_code
 from .quizpack import Question, grade
 
@@ -77,6 +78,13 @@ def lesson_quiz(slug):
         hide_scores=library.hide_scores or quiz.hide_scores or _scores_hidden_in_url(),
         instant=True,
     )
+    if static_export():
+        # A static site cannot receive answers: the quiz is checked in the page.
+        return render_template(
+            "quizzes/static.html",
+            page=page,
+            asked=page.asked(attempt_id=f"static/{slug}/{g.locale}"),
+        )
     return page.respond()
 
 

@@ -1,12 +1,15 @@
 /* Instant feedback on lesson quizzes. The page works without this script: the
    form is sent as usual and the result page shows the same explanations for
-   the answers sent. Written for old Android browsers: no arrow functions, no
+   the answers sent; a quiz checked in the page (a saved lesson, the static
+   site) keeps each answer behind "Show the answer", which this script hides. Written for old Android browsers: no arrow functions, no
    classList. Nothing is locked, so keyboard users can move between options. */
 (function () {
   "use strict";
   if (!document.querySelectorAll || !document.addEventListener) { return; }
-  var form = document.querySelector("form.quiz[data-instant]");
+  var form = document.querySelector(".quiz[data-instant]");
   if (!form) { return; }
+  var answers = form.querySelectorAll("details.answer");
+  for (var a = 0; a < answers.length; a++) { show(answers[a], false); }
 
   function show(element, visible) {
     if (!element) { return; }

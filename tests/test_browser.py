@@ -30,6 +30,8 @@ PAGES = [
     "/ar/materials/farming/poster",
     "/uk/materials/if-you-find-one/cards",
     "/fr/materials/stickers",
+    "/ar/help",
+    "/uk/help",
 ]
 
 

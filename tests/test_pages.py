@@ -20,6 +20,7 @@ def page_urls():
         yield f"/{code}/"
         yield f"/{code}/lessons/"
         yield f"/{code}/curriculum"
+        yield f"/{code}/help"
         for audience in STARTER.audiences():
             yield f"/{code}/lessons/?audience={audience}"
         for slug in SLUGS:
@@ -214,6 +215,17 @@ def test_sample_pack_contacts_and_safe_markdown(sample_app):
     assert re.search(r'<img src="/media/sign\.[0-9a-f]{12}\.svg" alt="sign"', html)
     arabic = client.get("/ar/lessons/first-steps").get_data(as_text=True)
     assert "الخط الساخن للاختبار" in arabic
+
+
+def test_help_page_has_the_rules_the_contacts_and_lessons_that_help(client, sample_app):
+    html = client.get("/es/help").get_data(as_text=True)
+    assert 'id="how-to-report"' in html and 'class="ask"' in html
+    for slug in ("how-to-report", "if-you-find-one", "someone-hurt", "survivor-help"):
+        assert f'href="/es/lessons/{slug}"' in html
+    assert 'href="/es/help"' in client.get("/es/").get_data(as_text=True)
+    sample = sample_app.test_client().get("/en/help").get_data(as_text=True)
+    assert '<a href="tel:+000111222" dir="ltr">+000 111 222</a>' in sample
+    assert 'class="ask"' not in sample
 
 
 def test_fallback_lesson_keeps_the_page_language_for_the_notice(sample_app):

@@ -1,0 +1,210 @@
+"""Lessons that stay on the phone: self-contained downloads and a zip of the pack.
+
+On the box's plain ``http://`` network no service worker can keep a page, so
+the dependable way to take a lesson home is a file. Each lesson becomes one
+HTML file with its stylesheet, pictures and quiz inside: it opens from the
+phone's Downloads folder or from a message, asks nothing of the network, and
+allows only its own style and script (a Content Security Policy by hash).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import zipfile
+from urllib.parse import quote
+
+from flask import abort, current_app, g, render_template
+from markupsafe import Markup
+
+from . import schema
+from .assets import STATIC_ROOT
+from .content import current_library
+from .export import static_export
+from .i18n import localized_blueprint
+from .quizzes import QuizPage
+from .render import render_markdown
+
+bp = localized_blueprint("offline", __name__)
+# Templates leave out what only the box can do when a page is written for a static site.
+bp.add_app_template_global(static_export, "static_export")
+
+# Characters a phone's file system or a messaging app may refuse in a file name.
+UNSAFE_NAME_RE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+LINK_RE = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
+LESSON_LINK_RE = re.compile(r"^/([A-Za-z-]+)/lessons/([a-z0-9-]+)/?$")
+
+
+@bp.get("/lessons/<slug>/download")
+def download(slug):
+    """Send the lesson as one self-contained HTML file, to keep on the phone."""
+    library = current_library()
+    lesson = library.lessons.get(slug) or abort(404)
+    text, _fell_back = library.text_of(lesson, g.locale)
+    # Rendered each time (a few milliseconds): ninety files kept in memory would cost the Pi.
+    response = current_app.response_class(lesson_file(slug), mimetype="text/html")
+    response.headers["Content-Disposition"] = attachment(
+        text.title, fallback=f"{slug}-{g.locale}.html"
+    )
+    return response
+
+
+@bp.get("/download/pack.zip")
+def pack():
+    """Send every lesson of this language as files, with an index page, in one zip."""
+    data = current_library().rendered(("pack.zip", g.locale), lambda: pack_zip(g.locale))
+    response = current_app.response_class(data, mimetype="application/zip")
+    response.headers["Content-Disposition"] = attachment(
+        None, fallback=f"{pack_folder(g.locale)}.zip"
+    )
+    return response
+
+
+def attachment(title: str | None, *, fallback: str) -> str:
+    """Return a Content-Disposition that saves the file under a readable name.
+
+    ``filename`` is plain ASCII for old phones; ``filename*`` carries the title
+    in the page's own script for the browsers that read it (RFC 6266).
+    """
+    header = f'attachment; filename="{fallback}"'
+    name = " ".join(UNSAFE_NAME_RE.sub(" ", title or "").split())[:80].strip(" .")
+    if name:
+        header += f"; filename*=UTF-8''{quote(name + '.html', safe='')}"
+    return header
+
+
+def pack_folder(locale: str) -> str:
+    """Return the folder name the pack unzips into."""
+    return f"stay-safe-{locale}"
+
+
+def lesson_file(slug: str, *, in_pack: bool = False) -> str:
+    """Return the lesson ``slug`` in the request's locale as one self-contained page.
+
+    In a pack, links to other lessons open their files beside it; alone, a link
+    to the box cannot work away from it, so only its words are kept.
+    """
+    library = current_library()
+    lesson = library.lessons[slug]
+    text, fell_back = library.text_of(lesson, g.locale)
+    body = render_markdown(text.body, media_url=_inline_media_or_none)
+    body = Markup(LINK_RE.sub(lambda m: _relink(m, in_pack), str(body)))
+    quiz = library.quizzes.get(slug)
+    asked = []
+    hide_scores = library.hide_scores
+    if quiz is not None:
+        quiz_page = QuizPage(
+            kind="lesson",
+            subject=slug,
+            title=text.title,
+            questions=quiz.questions,
+            hide_scores=library.hide_scores or quiz.hide_scores,
+            instant=True,
+        )
+        hide_scores = quiz_page.hide_scores
+        # A fixed shuffle: the right answer is not always first, and the file never changes.
+        asked = quiz_page.asked(attempt_id=f"download/{slug}/{g.locale}")
+    return _self_contained(
+        "offline/lesson.html",
+        lesson=lesson,
+        text=text,
+        body=body,
+        fell_back=fell_back,
+        text_locale=library.locales[text.locale],
+        audience_names=schema.AUDIENCES,
+        contacts=library.contacts,
+        source_locale=library.source_locale,
+        asked=asked,
+        page={"hide_scores": hide_scores},
+        in_pack=in_pack,
+    )
+
+
+def pack_zip(locale: str) -> bytes:
+    """Return the zip of every lesson of ``locale`` with an ``index.html`` linking them."""
+    library = current_library()
+    folder = pack_folder(locale)
+    items = [(lesson, library.text_of(lesson, locale)[0]) for lesson in library.lessons.values()]
+    index = _self_contained("offline/index.html", items=items)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(f"{folder}/index.html", index)
+        for slug in library.lessons:
+            archive.writestr(f"{folder}/{slug}.html", lesson_file(slug, in_pack=True))
+    return buffer.getvalue()
+
+
+def _self_contained(template: str, **context) -> str:
+    """Render ``template`` with the stylesheet and script inside, allowed by their hashes."""
+    style = _static_text("eore.css")
+    script = _static_text("quiz.js")
+    policy = "; ".join(
+        (
+            "default-src 'none'",
+            "img-src data:",
+            f"style-src '{_csp_hash(style)}'",
+            f"script-src '{_csp_hash(script)}'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        )
+    )
+    library = current_library()
+    return render_template(
+        template,
+        style=Markup(style),
+        script=Markup(script),
+        policy=policy,
+        picture_src=inline_media,
+        pack_name=library.name,
+        pack_version=library.version,
+        **context,
+    )
+
+
+def _static_text(name: str) -> str:
+    # "</" could end the <style> or <script> element early: our files never hold it.
+    text = (STATIC_ROOT / name).read_text(encoding="utf-8")
+    if "</" in text:
+        raise ValueError(f"static/{name} holds '</' and cannot be put inside a page")
+    return text
+
+
+def _csp_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
+
+
+def inline_media(name: str) -> str:
+    """Return the pack picture ``name`` as a data: URL (an SVG as text, it zips smaller)."""
+    library = current_library()
+    return library.rendered(("inline", name), lambda: _data_url(library.root / "media" / name))
+
+
+def _inline_media_or_none(name: str) -> str | None:
+    if (current_library().root / "media" / name).is_file():
+        return inline_media(name)
+    return None
+
+
+def _data_url(path) -> str:
+    content = path.read_bytes()
+    if path.suffix.lower() == ".svg":
+        text = " ".join(content.decode("utf-8").split())
+        return "data:image/svg+xml," + quote(text, safe=" /=:;,'()-._~!$*+@?&")
+    kind = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}.get(
+        path.suffix.lower(), "application/octet-stream"
+    )
+    return f"data:{kind};base64," + base64.b64encode(content).decode("ascii")
+
+
+def _relink(match: re.Match, in_pack: bool) -> str:
+    """Point a lesson's link at the file beside it in a pack; otherwise keep only its words."""
+    href, words = match.group(1), match.group(2)
+    if href.startswith(("tel:", "sms:", "mailto:", "#")):
+        return match.group(0)
+    found = LESSON_LINK_RE.match(href)
+    if in_pack and found and found.group(2) in current_library().lessons:
+        return f'<a href="{found.group(2)}.html">{words}</a>'
+    return f"<span>{words}</span>"
