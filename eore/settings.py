@@ -53,6 +53,12 @@ SETTINGS = (
         "how much damage printed QR codes survive: L (7%), M (15%), Q (25%) or H (30%)",
     ),
     Setting(
+        "EORE_HOTSPOT",
+        "HOTSPOT",
+        "on",
+        "answer phones' Wi-Fi connectivity checks with the home page, as a sign-in page: on or off",
+    ),
+    Setting(
         "EORE_SECRET_KEY",
         "SECRET_KEY",
         "",
@@ -68,6 +74,7 @@ SETTINGS = (
 
 
 QR_LEVELS = ("L", "M", "Q", "H")
+SWITCH = {"on": True, "off": False, "true": True, "false": False, "1": True, "0": False}
 
 
 class SettingError(ValueError):
@@ -98,6 +105,10 @@ def normalize(config) -> None:
             f"{', '.join(QR_LEVELS)} (M survives a little dirt; H the most)"
         )
     config["QR_ERROR_CORRECTION"] = level
+    switch = str(config.get("HOTSPOT", "on")).strip().lower()
+    if switch not in SWITCH:
+        raise SettingError(f"EORE_HOTSPOT is '{switch}': it must be on or off")
+    config["HOTSPOT"] = SWITCH[switch]
 
 
 def ensure_secret_key(data_dir: Path) -> str:
