@@ -44,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     compression.init_app(app)
 
-    from . import hotspot, learning, materials, offline, quizzes, site
+    from . import hotspot, learning, materials, offline, pwa, quizzes, site
 
     app.register_blueprint(site.bp)
     app.register_blueprint(learning.bp)
@@ -52,6 +52,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(materials.bp)
     app.register_blueprint(materials.codes)
     app.register_blueprint(offline.bp)
+    app.register_blueprint(pwa.bp)
+    app.register_blueprint(pwa.saved)
     app.register_blueprint(hotspot.bp)
     app.register_blueprint(hotspot.welcome)
 

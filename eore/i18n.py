@@ -88,7 +88,7 @@ def _language_links(library) -> list[tuple]:
     ]
 
 
-LOCALIZED_BLUEPRINTS = ("learning.", "quizzes.", "hotspot_welcome.")
+LOCALIZED_BLUEPRINTS = ("learning.", "quizzes.", "pwa_saved.", "hotspot_welcome.")
 SESSION_CODE_RE = re.compile(r"^[A-Z0-9]{3,12}$")
 _KEPT_QUERY = {
     "audience": lambda value: value if value in AUDIENCES else None,
