@@ -11,7 +11,9 @@ median (with min and max) over the runs:
 - the bytes of the largest quiz page with its CSS and script (gzip);
 - the time to send a quiz and get its result (the attempt committed with
   synchronous=FULL), one phone at a time;
-- 200 quiz submissions sent at once by 50 phones: errors, and attempts stored.
+- 200 quiz submissions sent at once by 50 phones: errors, and attempts stored;
+- the largest lesson saved to a phone (one self-contained file, uncompressed)
+  and the five full languages' pack zips together.
 
 Usage: python bench/run.py [--runs 5] [--json FILE]
 """
@@ -42,7 +44,10 @@ BUDGETS = {
     "rss_mb": 60.0,
     "quiz_bytes": 15 * 1024,
     "submit_ms": 20.0,
+    "download_bytes": 100 * 1024,
+    "zips_bytes": 2 * 1024 * 1024,
 }
+FULL_LOCALES = ("en", "ar", "uk", "es", "fr")
 QUIZ_PATH = "/en/lessons/if-you-find-one/quiz"
 EORE = Path(sys.executable).with_name("eore")
 
@@ -213,6 +218,9 @@ def run_once(warm_data: str) -> dict:
         sizes = [page_bytes(base, p) for p in lessons]
         quizzes = [p for p in pages if re.fullmatch(r"/[a-z]{2}/lessons/[a-z0-9-]+/quiz", p)]
         quiz_sizes = [page_bytes(base, p) for p in quizzes]
+        downloads = [p for p in pages if re.fullmatch(r"/[a-z]{2}/lessons/[a-z0-9-]+/download", p)]
+        download_sizes = [len(_decoded(*fetch(base + p)[1:]).encode()) for p in downloads]
+        zips = sum(len(fetch(f"{base}/{code}/download/pack.zip")[1]) for code in FULL_LOCALES)
         rss = resident_mb(process.pid)
         submit = submit_milliseconds(base)
         before = stored_attempts(warm_data)
@@ -231,6 +239,8 @@ def run_once(warm_data: str) -> dict:
         "submit_ms": submit,
         "burst_errors": sum(outcome != 200 for outcome in outcomes),
         "burst_stored": stored,
+        "download_bytes": max(download_sizes),
+        "zips_bytes": zips,
         "pages": len(pages),
         "lessons": len(lessons),
     }
@@ -258,6 +268,8 @@ def main() -> None:
         ("send a quiz, get its result (ms)", "submit_ms", BUDGETS["submit_ms"]),
         ("200 quizzes from 50 phones: errors", "burst_errors", None),
         ("200 quizzes from 50 phones: stored", "burst_stored", None),
+        ("largest lesson saved to a phone (bytes)", "download_bytes", BUDGETS["download_bytes"]),
+        ("pack zips of the five languages (bytes)", "zips_bytes", BUDGETS["zips_bytes"]),
     ]
     print(f"{'figure':42} {'median':>9} {'min':>9} {'max':>9} {'budget':>9}")
     for label, key, budget in rows:
