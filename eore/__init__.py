@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -16,6 +17,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
+        # Facilitators and admins stay signed in for a working day.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
         JSON_SORT_KEYS=False,
         # A participant may read a lesson for a long time before sending its
         # quiz: the form's token lives as long as the browser session.
@@ -44,7 +47,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     compression.init_app(app)
 
-    from . import hotspot, learning, materials, offline, pwa, quizzes, site
+    from . import (
+        accounts,
+        admin,
+        facilitate,
+        hotspot,
+        learning,
+        materials,
+        offline,
+        pwa,
+        quizzes,
+        site,
+    )
 
     app.register_blueprint(site.bp)
     app.register_blueprint(learning.bp)
@@ -56,6 +70,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pwa.saved)
     app.register_blueprint(hotspot.bp)
     app.register_blueprint(hotspot.welcome)
+    accounts.init_app(app)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(facilitate.bp)
+    app.register_blueprint(admin.bp)
 
     from .cli import cli
 

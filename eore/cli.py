@@ -235,6 +235,103 @@ def export_static(out, base_url, locales):
 
 
 @cli.group()
+def users():
+    """Accounts of facilitators and admins (participants never need one)."""
+
+
+def _accounts_or_exit(action):
+    """Run ``action(db, device)`` on the box's database; explain a refusal in one line."""
+    from . import store
+    from .accounts import AccountError
+
+    app = _app_or_exit()
+    db = store.connect(app.config["DATABASE"])
+    try:
+        return action(db, app.config["DEVICE_ID"])
+    except AccountError as error:
+        click.echo(f"Not done: {error}.", err=True)
+        sys.exit(1)
+    finally:
+        db.close()
+
+
+def _new_password(generate: bool) -> tuple[str, bool]:
+    import secrets
+
+    if generate:
+        return secrets.token_urlsafe(12), True
+    password = click.prompt(
+        "Password (at least 10 characters)", hide_input=True, confirmation_prompt=True
+    )
+    return password, False
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["facilitator", "admin"]), required=True)
+@click.option("--generate", is_flag=True, help="make up a password and print it once")
+def users_add(name, role, generate):
+    """Add an account; the password is asked for, or generated and printed once."""
+    from .accounts import add_account
+
+    password, generated = _new_password(generate)
+    account = _accounts_or_exit(
+        lambda db, device: add_account(db, name, role, password, device=device)
+    )
+    click.echo(f"Added {account.name} ({account.role}).")
+    if generated:
+        click.echo(f"Password: {password}")
+        click.echo("It is shown only this once: give it to the person, who signs in at /login.")
+
+
+@users.command("list")
+def users_list():
+    """List the accounts."""
+    from .accounts import all_accounts
+
+    accounts = _accounts_or_exit(lambda db, device: all_accounts(db))
+    if not accounts:
+        click.echo("No account yet: add one with 'eore users add NAME --role admin'.")
+    for account in accounts:
+        state = "active" if account.active else "disabled"
+        click.echo(f"{account.name}\t{account.role}\t{state}\tsince {account.created_utc}")
+
+
+@users.command("disable")
+@click.argument("name")
+def users_disable(name):
+    """Disable an account: it is signed out at once and cannot sign in (nothing is deleted)."""
+    from .accounts import set_active
+
+    account = _accounts_or_exit(lambda db, device: set_active(db, name, False))
+    click.echo(f"Disabled {account.name}; 'eore users enable {account.name}' undoes it.")
+
+
+@users.command("enable")
+@click.argument("name")
+def users_enable(name):
+    """Enable a disabled account again."""
+    from .accounts import set_active
+
+    account = _accounts_or_exit(lambda db, device: set_active(db, name, True))
+    click.echo(f"Enabled {account.name}.")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--generate", is_flag=True, help="make up a password and print it once")
+def users_passwd(name, generate):
+    """Give an account a new password; its open sessions end."""
+    from .accounts import set_password
+
+    password, generated = _new_password(generate)
+    account = _accounts_or_exit(lambda db, device: set_password(db, name, password))
+    click.echo(f"New password set for {account.name}; their open sessions have ended.")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@cli.group()
 def materials():
     """Printable materials."""
 

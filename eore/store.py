@@ -17,9 +17,12 @@ from pathlib import Path
 
 from flask import current_app, g
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Forward-only migrations: the SQL that brings the database to each version.
-MIGRATIONS = {1: Path(__file__).with_name("schema.sql")}
+MIGRATIONS = {
+    1: Path(__file__).with_name("schema.sql"),
+    2: Path(__file__).with_name("schema2.sql"),
+}
 BUSY_TIMEOUT_SECONDS = 10
 
 
@@ -165,7 +168,7 @@ def _migrate(db: sqlite3.Connection, target: int) -> None:
 
 
 @contextmanager
-def _writing(db: sqlite3.Connection):
+def writing(db: sqlite3.Connection):
     """Run the caller's writes in one transaction, committed only if all succeed."""
     # IMMEDIATE takes the write lock at once, so concurrent writers queue
     # (up to the busy timeout) instead of failing halfway through.
@@ -185,7 +188,7 @@ def save_attempt(db: sqlite3.Connection, attempt: Attempt, *, device: str) -> tu
     stores nothing and returns the attempt saved the first time.
     """
     created = utc_now()
-    with _writing(db):
+    with writing(db):
         inserted = db.execute(
             # Only a repeated id is ignored; any other broken rule raises and rolls back.
             "INSERT INTO quiz_attempt (id, device, created_utc, kind, subject, locale,"

@@ -66,9 +66,12 @@ def runner():
 def run_eore(runner, tmp_path):
     """Return a function running ``eore ARGS`` with its data in a temporary folder."""
 
-    def run(*args, env=None):
+    def run(*args, env=None, input=None):
         return runner.invoke(
-            cli, list(args), env={"EORE_DATA": str(tmp_path / "data"), **(env or {})}
+            cli,
+            list(args),
+            env={"EORE_DATA": str(tmp_path / "data"), **(env or {})},
+            input=input,
         )
 
     return run

@@ -1,0 +1,281 @@
+"""Accounts of facilitators and admins: signing in, staying signed in, being refused.
+
+Participants never sign in. Facilitators and admins do, at ``/login``, with a
+password kept only as a slow scrypt hash. After five failed attempts for one
+name, or from one address, within fifteen minutes, the box stops checking
+passwords for that name or address until the quarter hour has passed. A
+signed-in session lasts a working day; disabling an account or changing its
+password signs it out everywhere at once.
+
+Every page of the ``facilitate`` and ``admin`` blueprints is protected by
+their ``before_request``, so a new page there cannot be left open by mistake.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
+from flask import url_for as flask_url_for
+from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import store
+from .i18n import preferred_locale
+
+ROLES = ("facilitator", "admin")
+MIN_PASSWORD = 10
+MAX_FIELD = 200  # longer names or passwords are refused before any work is done
+FAILURES_ALLOWED = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+# Hashed when the name is unknown, so that a wrong name takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
+
+bp = Blueprint("accounts", __name__)
+
+
+class AccountError(ValueError):
+    """An account cannot be made or changed as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A facilitator or an admin (never a participant)."""
+
+    id: str
+    name: str
+    role: str
+    active: bool
+    created_utc: str
+    password_changed_utc: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _account(row) -> Account | None:
+    if row is None:
+        return None
+    return Account(
+        id=row["id"],
+        name=row["name"],
+        role=row["role"],
+        active=bool(row["active"]),
+        created_utc=row["created_utc"],
+        password_changed_utc=row["password_changed_utc"],
+    )
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse a password that is too short or too long to be kept."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_FIELD:
+        raise AccountError(f"the password must have at most {MAX_FIELD} characters")
+
+
+def add_account(db: sqlite3.Connection, name: str, role: str, password: str, *, device: str):
+    """Create an account and return it; the name must be new."""
+    name = name.strip()
+    if not name or len(name) > 60 or any(c.isspace() for c in name):
+        raise AccountError("the name must be one word of at most 60 characters, e.g. amina")
+    if role not in ROLES:
+        raise AccountError(f"the role must be one of {', '.join(ROLES)}")
+    check_password_rules(password)
+    try:
+        with store.writing(db):
+            db.execute(
+                "INSERT INTO account (id, device, created_utc, name, role, password_hash,"
+                " password_changed_utc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(uuid.uuid4()),
+                    device,
+                    store.utc_now(),
+                    name,
+                    role,
+                    generate_password_hash(password),
+                    _now_precise(),
+                ),
+            )
+    except sqlite3.IntegrityError as error:
+        raise AccountError(f"there is already an account named {name}") from error
+    return find_account(db, name)
+
+
+def find_account(db: sqlite3.Connection, name: str) -> Account | None:
+    """Return the account of that name (any case), or None."""
+    row = db.execute("SELECT * FROM account WHERE name = ?", (name.strip(),)).fetchone()
+    return _account(row)
+
+
+def account_by_id(db: sqlite3.Connection, account_id: str) -> Account | None:
+    return _account(db.execute("SELECT * FROM account WHERE id = ?", (account_id,)).fetchone())
+
+
+def all_accounts(db: sqlite3.Connection) -> list[Account]:
+    return [_account(row) for row in db.execute("SELECT * FROM account ORDER BY name")]
+
+
+def set_active(db: sqlite3.Connection, name: str, active: bool) -> Account:
+    """Enable or disable an account; a disabled account is signed out at its next click."""
+    with store.writing(db):
+        changed = db.execute(
+            "UPDATE account SET active = ? WHERE name = ?", (int(active), name.strip())
+        ).rowcount
+    if not changed:
+        raise AccountError(f"there is no account named {name}")
+    return find_account(db, name)
+
+
+def set_password(db: sqlite3.Connection, name: str, password: str) -> Account:
+    """Change an account's password; its open sessions end."""
+    check_password_rules(password)
+    with store.writing(db):
+        changed = db.execute(
+            "UPDATE account SET password_hash = ?, password_changed_utc = ? WHERE name = ?",
+            (generate_password_hash(password), _now_precise(), name.strip()),
+        ).rowcount
+    if not changed:
+        raise AccountError(f"there is no account named {name}")
+    return find_account(db, name)
+
+
+def _now_precise() -> str:
+    # To the microsecond: a change right after signing in must still end that session.
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def recent_failures(db: sqlite3.Connection, name: str, address: str) -> int:
+    """Return the failed logins of the last quarter hour for this name or from this address."""
+    since = (datetime.now(UTC) - FAILURE_WINDOW).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    by_name = db.execute(
+        "SELECT COUNT(*) FROM login_failure WHERE name = ? AND at_utc >= ?", (name, since)
+    ).fetchone()[0]
+    by_address = db.execute(
+        "SELECT COUNT(*) FROM login_failure WHERE address = ? AND at_utc >= ?", (address, since)
+    ).fetchone()[0]
+    return max(by_name, by_address)
+
+
+def record_failure(db: sqlite3.Connection, name: str, address: str) -> None:
+    """Remember a failed login (and forget those older than a day)."""
+    now = _now_precise()
+    day_ago = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with store.writing(db):
+        db.execute(
+            "INSERT INTO login_failure (name, address, at_utc) VALUES (?, ?, ?)",
+            (name, address, now),
+        )
+        db.execute("DELETE FROM login_failure WHERE at_utc < ?", (day_ago,))
+
+
+def authenticate(db: sqlite3.Connection, name: str, password: str) -> Account | None:
+    """Return the active account whose password this is, or None (taking the same time)."""
+    row = db.execute("SELECT * FROM account WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(row["password_hash"], password) or not row["active"]:
+        return None
+    return _account(row)
+
+
+def current_account() -> Account | None:
+    """Return who is signed in on this request, or None (participants, expired sessions)."""
+    if "account" in g:
+        return g.account
+    account = None
+    account_id = session.get("account")
+    if account_id:
+        found = account_by_id(store.get_db(), account_id)
+        # Disabled, or the password changed since signing in: the session is over.
+        if (
+            found is not None
+            and found.active
+            and session.get("signed_in_after", "") >= found.password_changed_utc
+        ):
+            account = found
+        else:
+            session.clear()
+    g.account = account
+    return account
+
+
+def protect(blueprint: Blueprint, role: str | None = None) -> None:
+    """Refuse every page of ``blueprint`` to anyone not signed in (or without ``role``)."""
+
+    @blueprint.before_request
+    def require_login():
+        account = current_account()
+        if account is None:
+            return redirect(flask_url_for("accounts.login", next=request.full_path.rstrip("?")))
+        if role is not None and account.role != role:
+            abort(403)
+        return None
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a page of this box, never another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign a facilitator or an admin in; refuse politely after too many failures."""
+    g.locale = preferred_locale()
+    target = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return _login_form(target)
+    name = (request.form.get("name") or "").strip()
+    password = request.form.get("password") or ""
+    if len(name) > MAX_FIELD or len(password) > MAX_FIELD:
+        return _login_form(target, _("The name or password is too long."), name="", status=400)
+    db = store.get_db()
+    address = request.remote_addr or "unknown"
+    if recent_failures(db, name, address) >= FAILURES_ALLOWED:
+        message = _("Too many failed attempts. Wait a quarter of an hour, then try again.")
+        response = _login_form(target, message, name=name, status=429)
+        response.headers["Retry-After"] = str(int(FAILURE_WINDOW.total_seconds()))
+        return response
+    account = authenticate(db, name, password)
+    if account is None:
+        record_failure(db, name, address)
+        return _login_form(
+            target, _("This name and password do not match an active account."), name=name
+        )
+    session.clear()
+    session.permanent = True
+    session["account"] = account.id
+    session["signed_in_after"] = _now_precise()
+    home = "admin.home" if account.is_admin else "facilitate.home"
+    return redirect(target or flask_url_for(home))
+
+
+def _login_form(target, message=None, *, name="", status=200):
+    response = current_app.make_response(
+        (
+            render_template("accounts/login.html", next=target, message=message, name=name),
+            status if message else 200,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (a form with its token, so another site cannot sign anyone out)."""
+    session.clear()
+    return redirect(flask_url_for("site.index"))
+
+
+def init_app(app) -> None:
+    """Let templates ask who is signed in."""
+    app.jinja_env.globals["current_account"] = current_account

@@ -1,0 +1,29 @@
+"""What a signed-in facilitator sees: their account, and the teaching material of the box."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template
+
+from .accounts import current_account, protect
+from .content import current_library
+from .i18n import preferred_locale
+
+bp = Blueprint("facilitate", __name__, url_prefix="/facilitate")
+protect(bp)
+
+
+@bp.before_request
+def choose_locale():
+    """Facilitator pages speak the facilitator's language (cookie, then the browser's)."""
+    g.locale = preferred_locale()
+
+
+@bp.get("/")
+def home():
+    """Start here: who is signed in, and where the curriculum, tests and materials are."""
+    library = current_library()
+    tests = [
+        (test_id, test.title_in(g.locale, library.source_locale))
+        for test_id, test in library.tests.items()
+    ]
+    return render_template("facilitate/home.html", account=current_account(), tests=tests)
