@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         offline,
         pwa,
         quizzes,
+        sessions,
         site,
     )
 
@@ -74,6 +75,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(facilitate.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(sessions.bp)
+    app.register_blueprint(sessions.join)
 
     from .cli import cli
 

@@ -47,9 +47,7 @@ def lesson(slug):
     library = current_library()
     found = library.lessons.get(slug) or abort(404)
     text, fell_back = library.text_of(found, g.locale)
-    body = library.rendered(
-        (slug, text.locale), lambda: render_markdown(text.body, media_url=_media_url_or_none)
-    )
+    _text, body = lesson_body(found, g.locale)
     return render_template(
         "learning/lesson.html",
         lesson=found,
@@ -63,6 +61,17 @@ def lesson(slug):
         has_quiz=slug in library.quizzes,
         has_guide=bool(found.guides),
     )
+
+
+def lesson_body(lesson, locale: str):
+    """Return a lesson's text in ``locale`` (or the source's) and its body as HTML."""
+    library = current_library()
+    text, _fell_back = library.text_of(lesson, locale)
+    body = library.rendered(
+        (lesson.slug, text.locale),
+        lambda: render_markdown(text.body, media_url=_media_url_or_none),
+    )
+    return text, body
 
 
 @bp.get("/lessons/<slug>/guide")

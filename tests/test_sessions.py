@@ -1,0 +1,175 @@
+"""Group sessions through the test client: start, phones join and follow, end."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from eore import create_app
+from eore.accounts import add_account
+from eore.sessions import CODE_ALPHABET, CODE_LENGTH, new_code
+
+PASSWORD = "correct horse battery"
+BOX = "http://10.42.0.1:8000"
+
+
+@pytest.fixture
+def box(shared_data, tmp_path):
+    """An app with its own database, two facilitators (bo, cy) and an admin (amina)."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA": str(shared_data),
+            "DATABASE": str(tmp_path / "eore.sqlite3"),
+            "BASE_URL": BOX,
+        }
+    )
+    db = sqlite3.connect(app.config["DATABASE"])
+    db.row_factory = sqlite3.Row
+    db.isolation_level = None
+    for name, role in (("bo", "facilitator"), ("cy", "facilitator"), ("amina", "admin")):
+        add_account(db, name, role, PASSWORD, device="test")
+    db.close()
+    return app
+
+
+def token(client, url) -> str:
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def signed_in(app, name):
+    client = app.test_client()
+    response = client.post(
+        "/login",
+        data={"csrf_token": token(client, "/login"), "name": name, "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    return client
+
+
+def start(client, **fields):
+    data = {
+        "csrf_token": token(client, "/facilitate/sessions/new"),
+        "audience": "children",
+        "locale": "ar",
+        "place": "  School   of Al Noor ",
+        "lesson": ["children-stop-dont-touch", "children-danger-signs"],
+        **fields,
+    }
+    return client.post("/facilitate/sessions/new", data=data)
+
+
+def move(client, code, where):
+    url = f"/facilitate/sessions/{code}"
+    return client.post(f"{url}/step", data={"csrf_token": token(client, url), "move": where})
+
+
+def h1(html: str) -> str:
+    return re.search(r"<h1>(.*?)</h1>", html, re.DOTALL).group(1).strip()
+
+
+def test_join_codes_are_easy_to_read_aloud():
+    codes = {new_code() for _ in range(500)}
+    assert len(codes) > 490
+    assert all(len(code) == CODE_LENGTH and set(code) <= set(CODE_ALPHABET) for code in codes)
+    assert not set("0O1IL2Z5S6G8B") & set(CODE_ALPHABET)
+
+
+def test_a_session_from_start_to_end_with_three_phones_following(box):
+    from eore.content import load_pack
+    from eore.settings import PROJECT_ROOT
+
+    pack = load_pack(PROJECT_ROOT / "content")
+    facilitator = signed_in(box, "bo")
+    started = start(
+        facilitator,
+        test="pictures",
+        **{"order-children-danger-signs": "1", "order-children-stop-dont-touch": "2"},
+    )
+    assert started.status_code == 302
+    code = started.location.rsplit("/", 1)[1]
+    control = facilitator.get(started.location).get_data(as_text=True)
+    assert f"10.42.0.1:8000/join/{code}" in control
+    assert facilitator.get(f"/facilitate/sessions/{code}/qr.svg").data.startswith(b"<svg")
+    # Three phones join (one types the code in lower case, with a space).
+    phones = [box.test_client() for _ in range(3)]
+    first = phones[0].get(f"/join/{code}")
+    assert first.status_code == 200 and '<html lang="ar" dir="rtl">' in first.get_data(as_text=True)
+    assert phones[1].get(f"/join?code={code[:2].lower()} {code[2:]}").location == f"/join/{code}"
+    for phone in phones[1:]:
+        phone.get(f"/join/{code}")
+    status = facilitator.get(f"/facilitate/sessions/{code}/status").get_json()
+    assert status == {"version": 0, "phones": 3}
+    # The first step is the test before the session, tied to the session's code.
+    assert f"/ar/test/pictures?phase=pre&amp;session={code}" in first.get_data(as_text=True)
+    # Phones ask cheaply: nothing changed, nothing sent.
+    state = phones[0].get(f"/join/{code}/state")
+    assert (
+        phones[0]
+        .get(f"/join/{code}/state", headers={"If-None-Match": state.headers["ETag"]})
+        .status_code
+        == 304
+    )
+    move(facilitator, code, "next")
+    moved = phones[0].get(f"/join/{code}/state", headers={"If-None-Match": state.headers["ETag"]})
+    assert moved.status_code == 200 and moved.get_json()["version"] == 1
+    # The lessons come in the order the facilitator numbered them.
+    shown = h1(phones[2].get(f"/join/{code}").get_data(as_text=True))
+    assert shown == pack.lessons["children-danger-signs"].texts["ar"].title
+    move(facilitator, code, "next")
+    shown = h1(phones[2].get(f"/join/{code}").get_data(as_text=True))
+    assert shown == pack.lessons["children-stop-dont-touch"].texts["ar"].title
+    move(facilitator, code, "next")
+    assert f"phase=post&amp;session={code}" in phones[1].get(f"/join/{code}").get_data(as_text=True)
+    # Past the end, the plan stays on its last step.
+    move(facilitator, code, "next")
+    assert facilitator.get(f"/facilitate/sessions/{code}/status").get_json()["version"] == 4
+    assert "phase=post" in phones[1].get(f"/join/{code}").get_data(as_text=True)
+    # Ending asks first, then phones are told.
+    confirm = facilitator.get(f"/facilitate/sessions/{code}/end")
+    assert confirm.status_code == 200 and "Yes, end the session" in confirm.get_data(as_text=True)
+    url = f"/facilitate/sessions/{code}/end"
+    facilitator.post(url, data={"csrf_token": token(facilitator, url)})
+    assert phones[0].get(f"/join/{code}/state").get_json()["running"] is False
+    ended = phones[0].get(f"/join/{code}").get_data(as_text=True)
+    assert "/ar/lessons/" in ended and "follow.js" not in ended
+    listing = facilitator.get("/facilitate/sessions/").get_data(as_text=True)
+    assert code in listing and "School of Al Noor" in listing
+
+
+def test_a_session_needs_its_fields_and_keeps_what_was_typed(box):
+    facilitator = signed_in(box, "bo")
+    refused = start(facilitator, audience="", place="Camp 4", lesson=[])
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Choose who the session is for." in page and "Choose at least one lesson." in page
+    assert 'value="Camp 4"' in page
+    too_long = start(facilitator, place="x" * 201)
+    assert too_long.status_code == 422
+    no_token = facilitator.post("/facilitate/sessions/new", data={"audience": "children"})
+    assert no_token.status_code == 400
+
+
+def test_sessions_belong_to_their_facilitator(box):
+    bo = signed_in(box, "bo")
+    code = start(bo).location.rsplit("/", 1)[1]
+    other = signed_in(box, "cy")
+    assert other.get(f"/facilitate/sessions/{code}").status_code == 404
+    assert other.post(f"/facilitate/sessions/{code}/step", data={"move": "next"}).status_code in (
+        400,
+        404,
+    )
+    assert code not in other.get("/facilitate/sessions/").get_data(as_text=True)
+    admin = signed_in(box, "amina")
+    assert admin.get(f"/facilitate/sessions/{code}").status_code == 200
+
+
+def test_unknown_code_asks_again_politely(box):
+    response = box.test_client().get("/join/XXXXX", headers={"Accept-Language": "fr"})
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert '<html lang="fr"' in html and 'name="code" value="XXXXX"' in html
+    assert box.test_client().get("/join/XXXXX/state").status_code == 404
