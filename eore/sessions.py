@@ -41,6 +41,7 @@ from .accounts import current_account, protect
 from .content import current_library
 from .i18n import preferred_locale
 from .materials import base_url, short_form
+from .quizpack import grade
 
 # Letters and digits that cannot be mistaken for one another when read aloud or
 # copied from a board: no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B.
@@ -78,6 +79,8 @@ class GroupSession:
     version: int
     status: str
     created_utc: str
+    question: str | None = None  # the live question open now
+    revealed: bool = False
 
     @property
     def current(self) -> Step:
@@ -105,6 +108,8 @@ def _session(row) -> GroupSession | None:
         version=row["version"],
         status=row["status"],
         created_utc=row["created_utc"],
+        question=row["question"],
+        revealed=bool(row["revealed"]),
     )
 
 
@@ -166,9 +171,44 @@ def move_to(db, session: GroupSession, step: int) -> None:
     step = max(0, min(step, len(session.plan) - 1))
     with store.writing(db):
         db.execute(
-            "UPDATE group_session SET step = ?, version = version + 1 WHERE id = ?",
+            "UPDATE group_session SET step = ?, question = NULL, revealed = 0,"
+            " version = version + 1 WHERE id = ?",
             (step, session.id),
         )
+
+
+def set_question(db, session: GroupSession, question: str | None, revealed: bool = False):
+    """Open a live question (or close it with None), or reveal its answer."""
+    with store.writing(db):
+        db.execute(
+            "UPDATE group_session SET question = ?, revealed = ?, version = version + 1"
+            " WHERE id = ?",
+            (question, int(revealed), session.id),
+        )
+
+
+def live_answer_id(session: GroupSession, phone: str, question: str) -> str:
+    """Return the attempt id of a phone's answer: one per phone and question, nothing else kept."""
+    return str(uuid.uuid5(uuid.UUID(session.id), f"{phone}/{question}"))
+
+
+def live_counts(db, session: GroupSession, question: str) -> dict[str, int]:
+    """Return how many phones chose each option of a live question."""
+    rows = db.execute(
+        "SELECT a.choice, COUNT(*) AS n FROM quiz_answer a JOIN quiz_attempt t"
+        " ON t.id = a.attempt_id WHERE t.session_code = ? AND t.phase IS NULL"
+        " AND a.question = ? GROUP BY a.choice",
+        (session.code, question),
+    )
+    return {row["choice"]: row["n"] for row in rows}
+
+
+def step_questions(step: Step):
+    """Return the quiz questions of a lesson step (none for a test)."""
+    if step.kind != "lesson":
+        return ()
+    quiz = current_library().quizzes.get(step.subject)
+    return quiz.questions if quiz else ()
 
 
 def end_session(db, session: GroupSession) -> None:
@@ -319,7 +359,94 @@ def control(code):
         join_url=join_url(session),
         short=short_form(join_url(session)),
         phones=following().count(session.code),
+        questions=_asked_here(session),
+        live=_live(session),
+        gains=_gains(session),
     )
+
+
+@dataclass(frozen=True)
+class LiveBar:
+    """One option of the live question: its words, how many chose it, its share of all."""
+
+    option: str
+    label: str
+    count: int
+    percent: int
+    correct: bool
+
+
+@dataclass(frozen=True)
+class Live:
+    question: object  # Question
+    text: object  # QuestionText
+    bars: tuple[LiveBar, ...]
+    answered: int
+    revealed: bool
+
+
+def _asked_here(session: GroupSession) -> list[tuple]:
+    """Return the current lesson's questions with their words, for 'ask this question'."""
+    library = current_library()
+    return [
+        (question, question.text_in(session.locale, library.source_locale)[0])
+        for question in step_questions(session.current)
+    ]
+
+
+def _live(session: GroupSession) -> Live | None:
+    """Return the open live question with its answers counted, or None."""
+    library = current_library()
+    question = library.questions.get(session.question or "")
+    if question is None:
+        return None
+    text, _fell_back = question.text_in(session.locale, library.source_locale)
+    counts = live_counts(store.get_db(), session, question.id)
+    answered = sum(counts.values())
+    bars = tuple(
+        LiveBar(
+            option=option.id,
+            label=_option_label(question, text, option.id),
+            count=counts.get(option.id, 0),
+            percent=round(100 * counts.get(option.id, 0) / answered) if answered else 0,
+            correct=option.id == question.correct,
+        )
+        for option in question.options
+    )
+    return Live(question, text, bars, answered, session.revealed)
+
+
+def _option_label(question, text, option_id: str) -> str:
+    if question.type == "true-false":
+        return _("True") if option_id == "true" else _("False")
+    return text.options[option_id]
+
+
+def _gains(session: GroupSession) -> list[dict]:
+    """Return, per question of the knowledge test, the share right before and after."""
+    tests = [step.subject for step in session.plan if step.kind == "test"]
+    if not tests:
+        return []
+    library = current_library()
+    test = library.tests.get(tests[0])
+    if test is None:
+        return []
+    stats = store.question_stats(store.get_db(), subject=test.id, session_code=session.code)
+    rows = []
+    for question in test.questions:
+        entry = stats.get(question.id)
+        before = entry.pre.share if entry else None
+        after = entry.post.share if entry else None
+        rows.append(
+            {
+                "text": question.text_in(session.locale, library.source_locale)[0].question,
+                "before": before,
+                "after": after,
+                "gain": after - before if before is not None and after is not None else None,
+                "answered": (entry.pre.answered, entry.post.answered) if entry else (0, 0),
+            }
+        )
+    return rows
 
 
 @bp.get("/<code>/screen")
@@ -340,6 +467,7 @@ def screen(code):
         text=text,
         short=short_form(join_url(session)),
         phones=following().count(session.code),
+        live=_live(session),
     )
 
 
@@ -364,6 +492,23 @@ def step(code):
     return redirect(url_for("sessions.control", code=session.code))
 
 
+@bp.post("/<code>/question")
+def question(code):
+    """Ask a question of the lesson shown, reveal its answer, or close it."""
+    session = _own_session_or_404(code)
+    action = request.form.get("action", "")
+    db = store.get_db()
+    if session.running and action == "ask":
+        wanted = request.form.get("question", "")
+        if wanted in {q.id for q in step_questions(session.current)}:
+            set_question(db, session, wanted)
+    elif session.running and action == "reveal" and session.question:
+        set_question(db, session, session.question, revealed=True)
+    elif session.running and action == "close":
+        set_question(db, session, None)
+    return redirect(url_for("sessions.control", code=session.code))
+
+
 @bp.route("/<code>/end", methods=["GET", "POST"])
 def end(code):
     """End the session, after asking once (phones then stop following)."""
@@ -379,13 +524,16 @@ def status(code):
     """What the control page polls: changes when phones join or leave, or the step moves."""
     session = _own_session_or_404(code)
     phones = following().count(session.code)
-    return _state_response(
-        {"version": session.version, "phones": phones}, f"{session.version}-{phones}"
+    answers = sum(live_counts(store.get_db(), session, session.question).values())
+    return _state_response({"version": session.version, "phones": phones, "answers": answers})
+
+
+def _state_response(state: dict):
+    """Answer a poll: ``tag`` names the state; an unchanged state is an empty 304."""
+    tag = "-".join(str(value) for value in state.values())
+    response = current_app.response_class(
+        json.dumps({**state, "tag": tag}), mimetype="application/json"
     )
-
-
-def _state_response(state: dict, tag: str):
-    response = current_app.response_class(json.dumps(state), mimetype="application/json")
     response.set_etag(tag)
     response.headers["Cache-Control"] = "no-cache"
     return response.make_conditional(request)
@@ -421,16 +569,27 @@ def ask_code():
 @join.get("/join/<code>")
 def follow(code):
     """What a participant's phone shows: the step the facilitator shows now."""
-    db = store.get_db()
-    session = session_by_code(db, code)
+    session = session_by_code(store.get_db(), code)
     if session is None:
         g.locale = preferred_locale()
         page = render_template("sessions/ask_code.html", code=normalize_code(code), unknown=True)
         return page, 404
     g.locale = session.locale
-    following().saw(session.code, _phone_id())
+    return follow_page(session)
+
+
+def follow_page(session: GroupSession, message: str | None = None, status: int = 200):
+    """Render the phone's page of ``session``, with a message about an answer if any."""
+    db = store.get_db()
+    phone = _phone_id()
+    following().saw(session.code, phone)
     library = current_library()
     step = session.current
+    live = _live(session) if session.running else None
+    mine = None
+    if live is not None:
+        attempt = store.get_attempt(db, live_answer_id(session, phone, live.question.id))
+        mine = attempt.answers[0].choice if attempt else None
     lesson = text = body = None
     if session.running and step.kind == "lesson" and step.subject in library.lessons:
         from .learning import lesson_body
@@ -448,10 +607,54 @@ def follow(code):
             body=body,
             text_locale=library.locales[text.locale] if text else None,
             audience_names=schema.AUDIENCES,
-        )
+            live=live,
+            mine=mine,
+            message=message,
+        ),
+        status,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@join.post("/join/<code>/answer")
+def answer(code):
+    """Store a phone's answer to the live question, once, anonymously."""
+    db = store.get_db()
+    session = session_by_code(db, code)
+    if session is None:
+        abort(404)
+    phone = _phone_id()
+    library = current_library()
+    question = library.questions.get(request.form.get("question", ""))
+    choice = request.form.get("choice", "")
+    if (
+        not session.running
+        or question is None
+        or question.id != session.question
+        or session.revealed
+    ):
+        g.locale = session.locale
+        return follow_page(session, _("This question is closed. Look at the screen."), 409)
+    if question.option(choice) is None:
+        g.locale = session.locale
+        return follow_page(session, _("Choose one answer, then press Send."), 422)
+    attempt = store.Attempt(
+        id=live_answer_id(session, phone, question.id),
+        kind="lesson",
+        subject=question.lesson,
+        locale=session.locale,
+        answers=(store.Answer(question.id, choice, grade(question, choice)),),
+        pack_version=library.version,
+        session_code=session.code,
+    )
+    try:
+        store.save_attempt(db, attempt, device=current_app.config["DEVICE_ID"])
+    except sqlite3.Error:
+        current_app.logger.exception("could not store a live answer")
+        g.locale = session.locale
+        return follow_page(session, _("Your answer could not be saved. Please send it again."), 503)
+    return redirect(url_for("join.follow", code=session.code))
 
 
 @join.get("/join/<code>/state")
@@ -461,6 +664,4 @@ def state(code):
     if session is None:
         abort(404)
     following().saw(session.code, _phone_id())
-    return _state_response(
-        {"version": session.version, "running": session.running}, str(session.version)
-    )
+    return _state_response({"version": session.version})

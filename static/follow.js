@@ -22,8 +22,7 @@
       if (request.status === 200) {
         try {
           var state = JSON.parse(request.responseText);
-          var now = state.phones === undefined ? String(state.version) : state.version + "-" + state.phones;
-          if (now !== known) { window.location.reload(); return; }
+          if (String(state.tag) !== known) { window.location.reload(); return; }
         } catch (error) { wait = pause * 2; }
       } else if (request.status !== 304) {
         wait = pause * 2; /* flaky Wi-Fi: ask again, a little later */

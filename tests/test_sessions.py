@@ -102,7 +102,7 @@ def test_a_session_from_start_to_end_with_three_phones_following(box):
     for phone in phones[1:]:
         phone.get(f"/join/{code}")
     status = facilitator.get(f"/facilitate/sessions/{code}/status").get_json()
-    assert status == {"version": 0, "phones": 3}
+    assert status == {"version": 0, "phones": 3, "answers": 0, "tag": "0-3-0"}
     # The first step is the test before the session, tied to the session's code.
     assert f"/ar/test/pictures?phase=pre&amp;session={code}" in first.get_data(as_text=True)
     # Phones ask cheaply: nothing changed, nothing sent.
@@ -133,7 +133,7 @@ def test_a_session_from_start_to_end_with_three_phones_following(box):
     assert confirm.status_code == 200 and "Yes, end the session" in confirm.get_data(as_text=True)
     url = f"/facilitate/sessions/{code}/end"
     facilitator.post(url, data={"csrf_token": token(facilitator, url)})
-    assert phones[0].get(f"/join/{code}/state").get_json()["running"] is False
+    assert phones[0].get(f"/join/{code}/state").get_json()["version"] == 5
     ended = phones[0].get(f"/join/{code}").get_data(as_text=True)
     assert "/ar/lessons/" in ended and "follow.js" not in ended
     listing = facilitator.get("/facilitate/sessions/").get_data(as_text=True)
@@ -173,3 +173,105 @@ def test_unknown_code_asks_again_politely(box):
     html = response.get_data(as_text=True)
     assert '<html lang="fr"' in html and 'name="code" value="XXXXX"' in html
     assert box.test_client().get("/join/XXXXX/state").status_code == 404
+
+
+def answer(phone, code, choice, question=None):
+    html = phone.get(f"/join/{code}").get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    return phone.post(
+        f"/join/{code}/answer",
+        data={**fields, "choice": choice, **({"question": question} if question else {})},
+    )
+
+
+def test_live_question_counts_answers_once_and_reveals_the_explanation(box):
+    from eore.content import load_pack
+    from eore.settings import PROJECT_ROOT
+
+    pack = load_pack(PROJECT_ROOT / "content")
+    facilitator = signed_in(box, "bo")
+    code = start(facilitator, lesson=["farming"], locale="es").location.rsplit("/", 1)[1]
+    control = f"/facilitate/sessions/{code}"
+    question = pack.quizzes["farming"].questions[1]
+    wrong = next(o.id for o in question.options if o.id != question.correct)
+    phones = [box.test_client() for _ in range(4)]
+    for phone in phones:
+        phone.get(f"/join/{code}")
+    asked = facilitator.post(
+        f"{control}/question",
+        data={"csrf_token": token(facilitator, control), "action": "ask", "question": question.id},
+    )
+    assert asked.status_code == 302
+    page = phones[0].get(f"/join/{code}").get_data(as_text=True)
+    assert question.texts["es"].question in page and 'name="choice"' in page
+    assert question.texts["es"].explanation not in page
+    # Three right, one wrong; a double tap is one answer.
+    html = phones[0].get(f"/join/{code}").get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    for phone, choice in zip(phones, [question.correct] * 3 + [wrong], strict=True):
+        assert answer(phone, code, choice).status_code == 302
+    double_tap = phones[0].post(f"/join/{code}/answer", data={**fields, "choice": wrong})
+    assert double_tap.status_code == 302
+    waiting = phones[0].get(f"/join/{code}").get_data(as_text=True)
+    assert "Your answer is in" in waiting or "Tu respuesta" in waiting
+    status = facilitator.get(f"{control}/status").get_json()
+    assert status["answers"] == 4
+    bars = facilitator.get(control).get_data(as_text=True)
+    assert "3 (75%)" in bars and "1 (25%)" in bars
+    # An answer that is not an option, or to another question, is refused politely.
+    late = box.test_client()
+    assert answer(late, code, "no-such-option").status_code == 422
+    assert answer(late, code, question.correct, question="farm-x").status_code == 409
+    slow = box.test_client()
+    html = slow.get(f"/join/{code}").get_data(as_text=True)
+    slow_fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    # Revealed: phones see the explanation and whether they were right; answers close.
+    facilitator.post(
+        f"{control}/question", data={"csrf_token": token(facilitator, control), "action": "reveal"}
+    )
+    right = phones[0].get(f"/join/{code}").get_data(as_text=True)
+    assert question.texts["es"].explanation in right and 'class="verdict right"' in right
+    assert 'class="verdict not-quite"' in phones[3].get(f"/join/{code}").get_data(as_text=True)
+    too_late = slow.post(f"/join/{code}/answer", data={**slow_fields, "choice": question.correct})
+    assert too_late.status_code == 409
+    # The answers count in the quiz statistics, tied to the session.
+    from eore import store
+
+    db = store.connect(box.config["DATABASE"])
+    stats = store.question_stats(db, session_code=code)[question.id]
+    assert (stats.quiz.answered, stats.quiz.correct) == (4, 3)
+    db.close()
+    # Moving on closes the question.
+    facilitator.post(
+        f"{control}/question", data={"csrf_token": token(facilitator, control), "action": "close"}
+    )
+    assert 'name="choice"' not in phones[0].get(f"/join/{code}").get_data(as_text=True)
+
+
+def test_session_page_shows_the_gain_per_question_of_the_test(box):
+    from eore.content import load_pack
+    from eore.settings import PROJECT_ROOT
+
+    pack = load_pack(PROJECT_ROOT / "content")
+    test = pack.tests["general"]
+    facilitator = signed_in(box, "bo")
+    code = start(facilitator, test="general", locale="en").location.rsplit("/", 1)[1]
+    first = test.questions[0]
+    wrong = next(o.id for o in first.options if o.id != first.correct)
+
+    def take(phase, first_choice):
+        phone = box.test_client()
+        url = f"/en/test/general?phase={phase}&session={code}"
+        html = phone.get(url).get_data(as_text=True)
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+        answers = {f"q-{q.id}": q.correct for q in test.questions}
+        answers[f"q-{first.id}"] = first_choice
+        assert phone.post(url, data={**fields, **answers}).status_code == 200
+
+    take("pre", wrong)
+    take("pre", first.correct)
+    take("post", first.correct)
+    take("post", first.correct)
+    page = facilitator.get(f"/facilitate/sessions/{code}").get_data(as_text=True)
+    row = page[page.index(first.texts["en"].question) :].split("</tr>")[0]
+    assert "50%" in row and "100%" in row and "+50" in row

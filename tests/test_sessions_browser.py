@@ -63,6 +63,22 @@ def test_phones_follow_the_facilitator(eore_server, browser, facilitator_account
         # No tap on the phone: it asks the box and shows the next lesson.
         expect(page.locator("h1")).to_have_text(uk["farming"], timeout=15000)
         assert page.evaluate("document.documentElement.lang") == "uk"
+    # A live question: both phones answer; the bars and the explanation follow by themselves.
+    question = STARTER.quizzes["farming"].questions[1]
+    facilitator.locator(
+        ".ask-list form", has=facilitator.locator(f"input[value='{question.id}']")
+    ).locator("button").click()
+    for _context, page in phones:
+        expect(page.locator("h1")).to_have_text(question.texts["uk"].question, timeout=15000)
+        page.locator(f"input[name=choice][value='{question.correct}']").check()
+        page.locator("form.quiz button[type=submit]").click()
+    expect(facilitator.locator(".bars figcaption")).to_contain_text("2", timeout=15000)
+    facilitator.click("button[value=reveal]")
+    for _context, page in phones:
+        expect(page.locator(".explanation")).to_have_text(
+            question.texts["uk"].explanation, timeout=15000
+        )
+        assert page.locator(".verdict.right").is_visible()
     for context, _page in phones:
         context.close()
     laptop.close()
