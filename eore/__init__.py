@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         offline,
         pwa,
         quizzes,
+        reports,
         sessions,
         site,
     )
@@ -77,6 +78,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(sessions.bp)
     app.register_blueprint(sessions.join)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(reports.admin)
 
     from .cli import cli
 

@@ -187,6 +187,42 @@ def export_sms(locale, out):
     click.echo(f"{len(rows)} messages, {long_ones} longer than one SMS.", err=True)
 
 
+@export.command("sessions")
+@click.option(
+    "--format",
+    "kind",
+    type=click.Choice(["csv", "json", "xlsform"]),
+    default="csv",
+    show_default=True,
+    help="csv has an HXL hashtag row; xlsform uses XLSForm names and choice names",
+)
+@click.option("--since", help="only sessions on or after this date, e.g. 2026-11-01")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="file to write")
+def export_sessions(kind, since, out):
+    """Every session report, for the national database or a humanitarian cluster."""
+    from datetime import date
+
+    from . import store
+    from .reports import export_reports
+
+    if since:
+        try:
+            since = date.fromisoformat(since).isoformat()
+        except ValueError:
+            click.echo(f"--since is '{since}': give a date such as 2026-11-01.", err=True)
+            sys.exit(1)
+    app = _app_or_exit()
+    with app.app_context():
+        text, _mimetype, _name = export_reports(
+            store.get_db(), "xlsform.csv" if kind == "xlsform" else kind, since
+        )
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8", newline="")
+        click.echo(f"Wrote {out}.", err=True)
+
+
 @export.command("static")
 @click.option(
     "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder"

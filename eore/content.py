@@ -120,6 +120,7 @@ class Library:
     questions: MappingProxyType  # question id -> Question
     tests: MappingProxyType  # knowledge test id -> KnowledgeTest
     hide_scores: bool
+    age_bands: tuple[str, ...] = schema.DEFAULT_AGE_BANDS  # attendance of sessions
     problems: tuple[Problem, ...] = ()
     _rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -230,6 +231,7 @@ def load_pack(root: Path | str) -> Library:
         questions=MappingProxyType(questions),
         tests=MappingProxyType(tests),
         hide_scores=pack.get("quiz_scores") == "hidden",
+        age_bands=pack["age_bands"],
         problems=tuple(found.problems),
     )
 
@@ -314,7 +316,20 @@ def _load_pack_file(path: Path, found: _Collector) -> dict | None:
                 note=MappingProxyType(dict(item.get("note") or {})),
             )
         )
-    return {**data, "locales": locales, "contacts": tuple(contacts)}
+    bands = tuple(str(band) for band in data.get("age_bands") or schema.DEFAULT_AGE_BANDS)
+    for index, band in enumerate(bands):
+        if not AGE_BAND_RE.match(band):
+            found.add(
+                path,
+                doc.line("age_bands", index),
+                f"age band '{band}' must look like '5-12' or '60+'",
+            )
+    if len(set(bands)) != len(bands):
+        found.add(path, doc.line("age_bands"), "an age band is listed twice")
+    return {**data, "locales": locales, "contacts": tuple(contacts), "age_bands": bands}
+
+
+AGE_BAND_RE = re.compile(r"^(\d{1,3})(-\d{1,3}|\+)$")
 
 
 def _is_locale_code(code) -> bool:

@@ -75,6 +75,8 @@ CONTACT_FIELDS = _record(
     Field("note", "locale-text", False, "hours, cost or other advice, per locale"),
 )
 
+DEFAULT_AGE_BANDS = ("0-4", "5-12", "13-17", "18-59", "60+")
+
 PACK_FIELDS = _record(
     Field("name", "text", True, "name of the pack, shown on /healthz and in reports"),
     Field("version", "text", True, "version of the pack, e.g. 2026.11"),
@@ -86,6 +88,12 @@ PACK_FIELDS = _record(
         True,
         "where to report; empty until the operator fills it in",
         fields=CONTACT_FIELDS,
+    ),
+    Field(
+        "age_bands",
+        "texts",
+        False,
+        "age bands counted at sessions, youngest first (default 0-4, 5-12, 13-17, 18-59, 60+)",
     ),
     Field(
         "quiz_scores",

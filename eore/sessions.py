@@ -244,7 +244,7 @@ def following() -> Following:
     return current_app.extensions["eore"].setdefault("following", Following())
 
 
-def _own_session_or_404(code: str) -> GroupSession:
+def own_session_or_404(code: str) -> GroupSession:
     """Return the signed-in facilitator's session (admins may open any)."""
     session = session_by_code(store.get_db(), code)
     account = current_account()
@@ -351,7 +351,7 @@ def _position(value: str | None, default: int) -> float:
 @bp.get("/<code>")
 def control(code):
     """The facilitator's control: the step shown, next and back, the join code, who follows."""
-    session = _own_session_or_404(code)
+    session = own_session_or_404(code)
     return render_template(
         "sessions/control.html",
         session=session,
@@ -452,7 +452,7 @@ def _gains(session: GroupSession) -> list[dict]:
 @bp.get("/<code>/screen")
 def screen(code):
     """The projector view: the join code and QR code in big, and the step shown now."""
-    session = _own_session_or_404(code)
+    session = own_session_or_404(code)
     g.locale = session.locale
     library = current_library()
     step = session.current
@@ -473,7 +473,7 @@ def screen(code):
 
 @bp.get("/<code>/qr.svg")
 def join_qr(code):
-    session = _own_session_or_404(code)
+    session = own_session_or_404(code)
     level = current_app.config["QR_ERROR_CORRECTION"]
     response = current_app.response_class(
         qr.svg(join_url(session), level), mimetype="image/svg+xml"
@@ -485,7 +485,7 @@ def join_qr(code):
 @bp.post("/<code>/step")
 def step(code):
     """Move the session to the next or the previous step."""
-    session = _own_session_or_404(code)
+    session = own_session_or_404(code)
     if session.running:
         move = {"next": 1, "back": -1}.get(request.form.get("move", ""), 0)
         move_to(store.get_db(), session, session.step + move)
@@ -495,7 +495,7 @@ def step(code):
 @bp.post("/<code>/question")
 def question(code):
     """Ask a question of the lesson shown, reveal its answer, or close it."""
-    session = _own_session_or_404(code)
+    session = own_session_or_404(code)
     action = request.form.get("action", "")
     db = store.get_db()
     if session.running and action == "ask":
@@ -512,7 +512,7 @@ def question(code):
 @bp.route("/<code>/end", methods=["GET", "POST"])
 def end(code):
     """End the session, after asking once (phones then stop following)."""
-    session = _own_session_or_404(code)
+    session = own_session_or_404(code)
     if request.method == "POST" and session.running:
         end_session(store.get_db(), session)
         return redirect(url_for("sessions.control", code=session.code))
@@ -522,7 +522,7 @@ def end(code):
 @bp.get("/<code>/status")
 def status(code):
     """What the control page polls: changes when phones join or leave, or the step moves."""
-    session = _own_session_or_404(code)
+    session = own_session_or_404(code)
     phones = following().count(session.code)
     answers = sum(live_counts(store.get_db(), session, session.question).values())
     return _state_response({"version": session.version, "phones": phones, "answers": answers})

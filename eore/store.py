@@ -17,13 +17,14 @@ from pathlib import Path
 
 from flask import current_app, g
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Forward-only migrations: the SQL that brings the database to each version.
 MIGRATIONS = {
     1: Path(__file__).with_name("schema.sql"),
     2: Path(__file__).with_name("schema2.sql"),
     3: Path(__file__).with_name("schema3.sql"),
     4: Path(__file__).with_name("schema4.sql"),
+    5: Path(__file__).with_name("schema5.sql"),
 }
 BUSY_TIMEOUT_SECONDS = 10
 
