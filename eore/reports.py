@@ -104,7 +104,7 @@ def prefilled(session: GroupSession) -> dict:
     """Return a new report's fields, taken from the session where it can."""
     return {
         "date": session.created_utc[:10],
-        "start_time": session.created_utc[11:16],
+        "start_time": "",  # the box keeps UTC: the facilitator writes the local time
         "end_time": "",
         "organisation": "",
         "team": "",
