@@ -124,7 +124,12 @@ def test_lesson_page_has_the_save_button_hidden(client):
     assert re.search(r'<a hidden data-saved-link href="/en/saved">', html)
     head = html.split("</head>")[0]
     assert '<link rel="manifest" href="/manifest.webmanifest"' in head
-    assert re.search(r'<script src="/static/offline\.\w+\.js" defer></script>', head)
+    # On plain HTTP a phone downloads only the small loader; offline.js comes in a secure context.
+    assert re.search(
+        r'<script src="/static/offline-start\.\w+\.js" data-offline="/static/offline\.\w+\.js"'
+        r" defer></script>",
+        head,
+    )
 
 
 def test_page_script_is_old_browser_javascript_and_registers_only_when_secure():
@@ -134,6 +139,9 @@ def test_page_script_is_old_browser_javascript_and_registers_only_when_secure():
         assert modern not in code, f"offline.js must run on old browsers: found {modern!r}"
     guard = code.index("window.isSecureContext !== true")
     assert guard < code.index('register("/sw.js")')
+    loader = (STATIC_ROOT / "offline-start.js").read_text(encoding="utf-8")
+    assert loader.index("window.isSecureContext !== true") < loader.index("createElement")
+    assert len(loader.encode()) < 700
     worker = (STATIC_ROOT / "sw.js").read_bytes()
     assert len(worker) + len(script.encode()) < 9 * 1024
 
@@ -310,5 +318,8 @@ def test_plain_http_registers_nothing_and_the_page_works(eore_server, plain_http
     page.wait_for_url(base + LESSON + "/quiz")
     assert page.locator("form.quiz").is_visible()
     assert not any(url.endswith("/sw.js") for url in requests)
+    # Only the small loader came: offline.js itself is never downloaded on plain HTTP.
+    assert any("/static/offline-start." in url for url in requests)
+    assert not any(re.search(r"/static/offline\.\w+\.js$", url) for url in requests)
     assert errors == []
     context.close()
