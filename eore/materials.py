@@ -76,20 +76,21 @@ def messages_text(lesson, locale: str) -> str:
     return "\n".join(lines)
 
 
+def messages_fit(lesson, locale: str) -> bool:
+    """Say whether the key messages of ``lesson`` fit a message QR code."""
+    return qr.fits(messages_text(lesson, locale), current_app.config["QR_ERROR_CORRECTION"])
+
+
 def messages_code(lesson, locale: str) -> tuple[str | None, str]:
     """Return the SVG of the message QR code (or None) and, when refused, why."""
     level = current_app.config["QR_ERROR_CORRECTION"]
     text = messages_text(lesson, locale)
 
-    def draw():
-        try:
-            return qr.svg(text, level, title=text.split("\n", 1)[0])
-        except qr.TooLongForQr as error:
-            return error
-
-    drawing = current_library().rendered(("qr-text", text, level), draw)
-    if isinstance(drawing, qr.TooLongForQr):
-        error = drawing
+    # Drawn for each request (a rarely printed page): ninety cached drawings would cost the Pi
+    # more memory than the drawing costs time.
+    try:
+        drawing = qr.svg(text, level, title=text.split("\n", 1)[0])
+    except qr.TooLongForQr as error:
         return None, _(
             "The key messages of this lesson are too long for one QR code that a phone "
             "can read from paper (%(size)d bytes; at most %(capacity)d). Shorten them in the "

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import url_for
 
 from .content import current_library
-from .materials import messages_code
+from .materials import messages_fit
 from .sitebuild import page_key, write_pages
 
 # Query arguments a page has when none are given: left out of file names.
@@ -56,7 +56,7 @@ def planned_pages(locales) -> dict[tuple, str]:
                 f"{folder}/stickers.html",
             )
             add(url_for("qr.lesson_qr", locale=code, slug=slug), f"qr/{code}/lessons/{slug}.svg")
-            if messages_code(lesson, code)[0] is not None:
+            if messages_fit(lesson, code):
                 add(
                     url_for("qr.messages_qr", locale=code, slug=slug),
                     f"qr/{code}/lessons/{slug}/messages.svg",

@@ -62,6 +62,11 @@ def svg(data: str, level: str = "M", title: str = "") -> str:
     )
 
 
+def fits(data: str, level: str = "M") -> bool:
+    """Say whether ``data`` fits a readable code at ``level`` (without drawing it)."""
+    return len(data.encode("utf-8")) <= capacity(level)
+
+
 def capacity(level: str = "M") -> int:
     """Return how many bytes the largest readable code holds at ``level``."""
     # Byte mode: a 4-bit mode indicator and a 16-bit length precede the data.
