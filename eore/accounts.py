@@ -18,6 +18,7 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
 from flask import url_for as flask_url_for
@@ -30,7 +31,8 @@ from .i18n import preferred_locale
 ROLES = ("facilitator", "admin")
 MIN_PASSWORD = 10
 MAX_FIELD = 200  # longer names or passwords are refused before any work is done
-FAILURES_ALLOWED = 5
+FAILURES_ALLOWED = 5  # for one name from one address
+FAILURES_ALLOWED_ANYWHERE = 20  # for one name, or from one address
 FAILURE_WINDOW = timedelta(minutes=15)
 # Hashed when the name is unknown, so that a wrong name takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
@@ -150,28 +152,46 @@ def _now_precise() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def recent_failures(db: sqlite3.Connection, name: str, address: str) -> int:
-    """Return the failed logins of the last quarter hour for this name or from this address."""
+def too_many_failures(db: sqlite3.Connection, name: str, address: str) -> bool:
+    """Say whether logins for this name from this address must wait.
+
+    Five failures of one name from one address stop it; twenty for a name from
+    anywhere, or from an address for any name, stop those too, so that guessing
+    is slow but a participant cannot lock an admin out with five tries.
+    """
     since = (datetime.now(UTC) - FAILURE_WINDOW).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    by_name = db.execute(
-        "SELECT COUNT(*) FROM login_failure WHERE name = ? AND at_utc >= ?", (name, since)
-    ).fetchone()[0]
-    by_address = db.execute(
-        "SELECT COUNT(*) FROM login_failure WHERE address = ? AND at_utc >= ?", (address, since)
-    ).fetchone()[0]
-    return max(by_name, by_address)
+
+    def count(where: str, *values) -> int:
+        return db.execute(
+            f"SELECT COUNT(*) FROM login_failure WHERE {where} AND at_utc >= ?", (*values, since)
+        ).fetchone()[0]
+
+    return (
+        count("name = ? AND address = ?", name, address) >= FAILURES_ALLOWED
+        or count("name = ?", name) >= FAILURES_ALLOWED_ANYWHERE
+        or count("address = ?", address) >= FAILURES_ALLOWED_ANYWHERE
+    )
 
 
-def record_failure(db: sqlite3.Connection, name: str, address: str) -> None:
-    """Remember a failed login (and forget those older than a day)."""
+def record_attempt(db: sqlite3.Connection, name: str, address: str) -> int:
+    """Count a login as failed before its password is checked; return its row to forget.
+
+    Counted first, so that many guesses sent at once cannot all be checked.
+    """
     now = _now_precise()
     day_ago = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     with store.writing(db):
-        db.execute(
+        row = db.execute(
             "INSERT INTO login_failure (name, address, at_utc) VALUES (?, ?, ?)",
             (name, address, now),
-        )
+        ).lastrowid
         db.execute("DELETE FROM login_failure WHERE at_utc < ?", (day_ago,))
+    return row
+
+
+def forget_attempt(db: sqlite3.Connection, row: int) -> None:
+    with store.writing(db):
+        db.execute("DELETE FROM login_failure WHERE id = ?", (row,))
 
 
 def authenticate(db: sqlite3.Connection, name: str, password: str) -> Account | None:
@@ -213,17 +233,31 @@ def protect(blueprint: Blueprint, role: str | None = None) -> None:
     def require_login():
         account = current_account()
         if account is None:
-            return redirect(flask_url_for("accounts.login", next=request.full_path.rstrip("?")))
+            # Back to the page asked for after signing in (a form sent is not sent again).
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(flask_url_for("accounts.login", next=target))
         if role is not None and account.role != role:
             abort(403)
         return None
 
+    @blueprint.after_request
+    def never_keep(response):
+        """On a shared laptop, Back after signing out must not show these pages again."""
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
 
 def _safe_next(target: str | None) -> str | None:
     """Return ``target`` if it is a page of this box, never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    if not target or not target.startswith("/") or "\\" in target:
+        return None
+    # Browsers drop tabs and newlines from addresses: "/\t/evil" would become "//evil".
+    if any(ord(character) < 32 or ord(character) == 127 for character in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -239,17 +273,18 @@ def login():
         return _login_form(target, _("The name or password is too long."), name="", status=400)
     db = store.get_db()
     address = request.remote_addr or "unknown"
-    if recent_failures(db, name, address) >= FAILURES_ALLOWED:
+    if too_many_failures(db, name, address):
         message = _("Too many failed attempts. Wait a quarter of an hour, then try again.")
         response = _login_form(target, message, name=name, status=429)
         response.headers["Retry-After"] = str(int(FAILURE_WINDOW.total_seconds()))
         return response
+    attempt = record_attempt(db, name, address)
     account = authenticate(db, name, password)
     if account is None:
-        record_failure(db, name, address)
         return _login_form(
             target, _("This name and password do not match an active account."), name=name
         )
+    forget_attempt(db, attempt)
     session.clear()
     session.permanent = True
     session["account"] = account.id

@@ -183,7 +183,8 @@ def inline_media(name: str) -> str:
 
 
 def _inline_media_or_none(name: str) -> str | None:
-    if (current_library().root / "media" / name).is_file():
+    # Only files of the pack's media folder, as the lesson page: never "../" or an absolute path.
+    if name in current_app.extensions["eore"]["assets"]["media"]:
         return inline_media(name)
     return None
 

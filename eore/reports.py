@@ -168,7 +168,8 @@ def _count(value, problems) -> int:
     value = (value or "").strip()
     if not value:
         return 0
-    if not value.isdigit() or int(value) > MAX_COUNT:
+    # Decimal digits of any script (Arabic-Indic too), never "²" or a thousand digits.
+    if not value.isdecimal() or len(value) > 6 or int(value) > MAX_COUNT:
         problems.append(_("Counts must be whole numbers from 0 to 100000."))
         return 0
     return int(value)
@@ -207,7 +208,7 @@ def save_report(db, session: GroupSession, fields: dict, status: str, *, device:
             " status, submitted_utc, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (session_id) DO UPDATE SET fields = excluded.fields,"
             " updated_utc = excluded.updated_utc, status = excluded.status,"
-            " submitted_utc = excluded.submitted_utc",
+            " submitted_utc = excluded.submitted_utc WHERE session_report.status = 'draft'",
             (
                 str(uuid.uuid4()),
                 device,
@@ -465,4 +466,8 @@ def _cell(row: dict, key: str):
     if ":" in key:
         sex, band = key.split(":", 1)
         return (row["attendance"].get(band) or {}).get(sex, 0)
-    return row.get(key, "")
+    value = row.get(key, "")
+    # A spreadsheet would run text starting like a formula: keep it text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

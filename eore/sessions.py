@@ -49,6 +49,7 @@ CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"
 CODE_LENGTH = 5
 PHONE_COOKIE = "eore_phone"
 FOLLOWING_SECONDS = 30
+MAX_PHONES = 500  # counted per session: more than a Wi-Fi access point carries
 MAX_PLACE = 200
 
 bp = Blueprint("sessions", __name__, url_prefix="/facilitate/sessions")
@@ -226,10 +227,26 @@ class Following:
     def __init__(self):
         self._lock = threading.Lock()
         self._seen: dict[str, dict[str, float]] = {}
+        self._calls = 0
 
     def saw(self, code: str, phone: str) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._seen.setdefault(code, {})[phone] = time.monotonic()
+            phones = self._seen.setdefault(code, {})
+            phones[phone] = now
+            self._calls += 1
+            if len(phones) > MAX_PHONES or self._calls % 1000 == 0:
+                # Phones that stopped asking (or never kept a cookie) are forgotten, in every
+                # session, so that memory cannot grow without end.
+                limit = now - FOLLOWING_SECONDS
+                for each in list(self._seen):
+                    kept = {p: t for p, t in self._seen[each].items() if t >= limit}
+                    if len(kept) > MAX_PHONES:
+                        kept = dict(sorted(kept.items(), key=lambda i: i[1])[-MAX_PHONES:])
+                    if kept:
+                        self._seen[each] = kept
+                    else:
+                        del self._seen[each]
 
     def count(self, code: str) -> int:
         limit = time.monotonic() - FOLLOWING_SECONDS
@@ -624,7 +641,12 @@ def answer(code):
     session = session_by_code(db, code)
     if session is None:
         abort(404)
+    had_cookie = PHONE_COOKIE in request.cookies
     phone = _phone_id()
+    if not had_cookie or "new_phone" in g:
+        # One answer per phone rests on its cookie: a phone without one gets one now.
+        g.locale = session.locale
+        return follow_page(session, _("Your answer could not be saved. Please send it again."), 400)
     library = current_library()
     question = library.questions.get(request.form.get("question", ""))
     choice = request.form.get("choice", "")

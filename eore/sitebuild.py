@@ -65,7 +65,10 @@ def write_pages(
                 if built is None and url.startswith(("/static/", "/media/")):
                     built = url.lstrip("/")
                     if built not in copied:
-                        write_file(out / built, (public / built).read_bytes())
+                        source = (public / built).resolve()
+                        if public.resolve() not in source.parents or not source.is_file():
+                            raise RuntimeError(f"{file}: {url} is not a file of the box")
+                        write_file(out / built, source.read_bytes())
                         copied.add(built)
                 if built is None:
                     target = elsewhere(url, file)

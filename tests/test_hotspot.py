@@ -190,7 +190,8 @@ def test_welcome_page_in_each_language(box, code, direction):
     assert f'<p class="address" dir="ltr">{BASE}</p>' in html
     # No script of its own: only the files every page loads, never inline code.
     for tag, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.DOTALL):
-        assert re.fullmatch(r' src="/static/[\w.]+\.js" defer', tag) and body == ""
+        assert re.fullmatch(r' src="/static/[\w.-]+\.js"( data-offline="[^"]+")? defer', tag)
+        assert body == ""
     main = html[html.index("<main") : html.index("</main>")]
     assert "<script" not in main and "<form" not in main
     assert not any(" download" in tag for tag in re.findall(r"<a [^>]*>", html))

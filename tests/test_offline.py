@@ -278,3 +278,17 @@ def test_static_export_needs_the_address_it_will_be_published_at(run_eore, tmp_p
     bad = run_eore("export", "static", "--out", str(tmp_path / "s"), "--base-url", "eore.lan")
     assert bad.exit_code == 1
     assert "--base-url is 'eore.lan'" in bad.output
+
+
+def test_saved_lesson_never_takes_a_file_from_outside_the_pack_media(make_pack, shared_data):
+    from eore import create_app
+
+    root = make_pack()
+    lesson = root / "lessons" / "first-steps" / "lesson.en.md"
+    lesson.write_text(lesson.read_text() + "\n\n![x](media/../pack.yaml)\n\n![y](/etc/hostname)\n")
+    app = create_app({"TESTING": True, "CONTENT": str(root), "DATA": str(shared_data / "hostile")})
+    page = app.test_client().get("/en/lessons/first-steps/download").get_data(as_text=True)
+    secret = (root / "pack.yaml").read_text()
+    assert base64.b64encode(secret.encode()).decode()[:40] not in page
+    assert "source_locale" not in page
+    assert not any(link.startswith("data:") and "pack" in link for link in parsed(page).links)

@@ -229,3 +229,22 @@ def test_pack_age_bands_must_be_readable(make_pack):
     (root / "pack.yaml").write_text(pack + "age_bands: ['5-12', '13-17', '18+']\n")
     library, problems = check_pack(root)
     assert library.age_bands == ("5-12", "13-17", "18+")
+
+
+def test_strange_numbers_and_formulas_are_refused_or_kept_as_text(box):
+    facilitator, code = run_session(box)
+    url = f"/facilitate/sessions/{code}/report"
+    for value in ("²", "9" * 5000, "-3", "1e3"):
+        response = post_form(facilitator, url, {**COMPLETE, "action": "save", "male-5-12": value})
+        assert response.status_code == 422, value
+    # Digits of another script are numbers too.
+    assert (
+        post_form(facilitator, url, {**COMPLETE, "male-5-12": "١٢", "action": "save"}).status_code
+        == 302
+    )
+    formula = {**COMPLETE, "organisation": "=HYPERLINK(1)", "action": "submit"}
+    assert post_form(facilitator, url, formula).status_code == 302
+    admin = signed_in(box, "amina")
+    _header, hxl, row = exported_csv(admin, "csv")
+    record = dict(zip(hxl, row, strict=True))
+    assert record["#org+name"] == "'=HYPERLINK(1)" and record["#reached+m+age5_12"] == "6"

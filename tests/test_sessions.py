@@ -275,3 +275,30 @@ def test_session_page_shows_the_gain_per_question_of_the_test(box):
     page = facilitator.get(f"/facilitate/sessions/{code}").get_data(as_text=True)
     row = page[page.index(first.texts["en"].question) :].split("</tr>")[0]
     assert "50%" in row and "100%" in row and "+50" in row
+
+
+def test_an_answer_without_the_phone_cookie_is_not_counted(box):
+    facilitator = signed_in(box, "bo")
+    code = start(facilitator, lesson=["farming"]).location.rsplit("/", 1)[1]
+    control = f"/facilitate/sessions/{code}"
+    from eore.content import load_pack
+    from eore.settings import PROJECT_ROOT
+
+    first = load_pack(PROJECT_ROOT / "content").quizzes["farming"].questions[0]
+    facilitator.post(
+        f"{control}/question",
+        data={"csrf_token": token(facilitator, control), "action": "ask", "question": first.id},
+    )
+    phone = box.test_client()
+    html = phone.get(f"/join/{code}").get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    for _ in range(3):
+        phone.delete_cookie("eore_phone")
+        refused = phone.post(f"/join/{code}/answer", data={**fields, "choice": first.correct})
+        assert refused.status_code == 400
+    assert facilitator.get(f"{control}/status").get_json()["answers"] == 0
+    assert (
+        phone.post(f"/join/{code}/answer", data={**fields, "choice": first.correct}).status_code
+        == 302
+    )
+    assert facilitator.get(f"{control}/status").get_json()["answers"] == 1
