@@ -46,32 +46,39 @@ def lesson(slug):
     """Show one lesson, falling back to the source language with a notice."""
     library = current_library()
     found = library.lessons.get(slug) or abort(404)
-    text, fell_back = library.text_of(found, g.locale)
-    _text, body = lesson_body(found, g.locale)
     return render_template(
         "learning/lesson.html",
-        lesson=found,
-        text=text,
-        body=body,
-        fell_back=fell_back,
-        text_locale=library.locales[text.locale],
-        audience_names=schema.AUDIENCES,
-        contacts=library.contacts,
-        source_locale=library.source_locale,
+        **lesson_context(found, g.locale),
         has_quiz=slug in library.quizzes,
         has_guide=bool(found.guides),
     )
 
 
-def lesson_body(lesson, locale: str):
-    """Return a lesson's text in ``locale`` (or the source's) and its body as HTML."""
+def lesson_context(lesson, locale: str, render_body=None) -> dict:
+    """Return what learning/_lesson.html needs to show ``lesson`` in ``locale``.
+
+    The text falls back to the source language; ``render_body(text)`` makes the
+    body's HTML (by default with the box's picture addresses, kept once rendered).
+    """
     library = current_library()
-    text, _fell_back = library.text_of(lesson, locale)
-    body = library.rendered(
-        (lesson.slug, text.locale),
-        lambda: render_markdown(text.body, media_url=_media_url_or_none),
-    )
-    return text, body
+    text, fell_back = library.text_of(lesson, locale)
+    if render_body is None:
+        body = library.rendered(
+            (lesson.slug, text.locale),
+            lambda: render_markdown(text.body, media_url=_media_url_or_none),
+        )
+    else:
+        body = render_body(text)
+    return {
+        "lesson": lesson,
+        "text": text,
+        "body": body,
+        "fell_back": fell_back,
+        "text_locale": library.locales[text.locale],
+        "audience_names": schema.AUDIENCES,
+        "contacts": library.contacts,
+        "source_locale": library.source_locale,
+    }
 
 
 @bp.get("/lessons/<slug>/guide")

@@ -19,11 +19,11 @@ from urllib.parse import quote
 from flask import abort, current_app, g, render_template
 from markupsafe import Markup
 
-from . import schema
 from .assets import STATIC_ROOT
 from .content import current_library
 from .export import static_export
 from .i18n import localized_blueprint
+from .learning import lesson_context
 from .quizzes import QuizPage
 from .render import render_markdown
 
@@ -87,10 +87,13 @@ def lesson_file(slug: str, *, in_pack: bool = False) -> str:
     to the box cannot work away from it, so only its words are kept.
     """
     library = current_library()
-    lesson = library.lessons[slug]
-    text, fell_back = library.text_of(lesson, g.locale)
-    body = render_markdown(text.body, media_url=_inline_media_or_none)
-    body = Markup(LINK_RE.sub(lambda m: _relink(m, in_pack), str(body)))
+
+    def body(text) -> Markup:
+        html = str(render_markdown(text.body, media_url=_inline_media_or_none))
+        return Markup(LINK_RE.sub(lambda m: _relink(m, in_pack), html))
+
+    context = lesson_context(library.lessons[slug], g.locale, render_body=body)
+    text = context["text"]
     quiz = library.quizzes.get(slug)
     asked = []
     hide_scores = library.hide_scores
@@ -108,14 +111,7 @@ def lesson_file(slug: str, *, in_pack: bool = False) -> str:
         asked = quiz_page.asked(attempt_id=f"download/{slug}/{g.locale}")
     return _self_contained(
         "offline/lesson.html",
-        lesson=lesson,
-        text=text,
-        body=body,
-        fell_back=fell_back,
-        text_locale=library.locales[text.locale],
-        audience_names=schema.AUDIENCES,
-        contacts=library.contacts,
-        source_locale=library.source_locale,
+        **context,
         asked=asked,
         page={"hide_scores": hide_scores},
         in_pack=in_pack,

@@ -40,6 +40,7 @@ from . import qr, schema, store
 from .accounts import current_account, protect
 from .content import current_library
 from .i18n import preferred_locale
+from .learning import lesson_context
 from .materials import base_url, short_form
 from .quizpack import grade
 
@@ -607,23 +608,16 @@ def follow_page(session: GroupSession, message: str | None = None, status: int =
     if live is not None:
         attempt = store.get_attempt(db, live_answer_id(session, phone, live.question.id))
         mine = attempt.answers[0].choice if attempt else None
-    lesson = text = body = None
+    shown = {"lesson": None}
     if session.running and step.kind == "lesson" and step.subject in library.lessons:
-        from .learning import lesson_body
-
-        lesson = library.lessons[step.subject]
-        text, body = lesson_body(lesson, session.locale)
+        shown = lesson_context(library.lessons[step.subject], session.locale)
     response = make_response(
         render_template(
             "sessions/follow.html",
+            **shown,
             session=session,
             step=step,
             title=step_title(step, session.locale),
-            lesson=lesson,
-            text=text,
-            body=body,
-            text_locale=library.locales[text.locale] if text else None,
-            audience_names=schema.AUDIENCES,
             live=live,
             mine=mine,
             message=message,
