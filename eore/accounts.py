@@ -227,10 +227,15 @@ def current_account() -> Account | None:
 
 
 def protect(blueprint: Blueprint, role: str | None = None) -> None:
-    """Refuse every page of ``blueprint`` to anyone not signed in (or without ``role``)."""
+    """Refuse every page of ``blueprint`` to anyone not signed in (or without ``role``).
+
+    Its pages are not under a locale: they speak the visitor's preferred language.
+    """
 
     @blueprint.before_request
     def require_login():
+        # These pages speak the signed-in person's language (cookie, then the browser's).
+        g.locale = preferred_locale()
         account = current_account()
         if account is None:
             # Back to the page asked for after signing in (a form sent is not sent again).

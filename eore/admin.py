@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, render_template
 
 from . import store
 from .accounts import all_accounts, current_account, protect
-from .i18n import preferred_locale
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 protect(bp, role="admin")
-
-
-@bp.before_request
-def choose_locale():
-    """Admin pages speak the admin's language (cookie, then the browser's)."""
-    g.locale = preferred_locale()
 
 
 @bp.get("/")

@@ -6,16 +6,9 @@ from flask import Blueprint, g, render_template
 
 from .accounts import current_account, protect
 from .content import current_library
-from .i18n import preferred_locale
 
 bp = Blueprint("facilitate", __name__, url_prefix="/facilitate")
 protect(bp)
-
-
-@bp.before_request
-def choose_locale():
-    """Facilitator pages speak the facilitator's language (cookie, then the browser's)."""
-    g.locale = preferred_locale()
 
 
 @bp.get("/")

@@ -20,14 +20,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from . import schema, store
 from .accounts import account_by_id, current_account, protect
 from .content import current_library
-from .i18n import preferred_locale
 from .sessions import GroupSession, own_session_or_404, session_by_code, step_title
 
 PLACE_TYPES = {
@@ -223,11 +222,6 @@ def save_report(db, session: GroupSession, fields: dict, status: str, *, device:
     return report_of(db, session)
 
 
-@bp.before_request
-def choose_locale():
-    g.locale = preferred_locale()
-
-
 @bp.route("/<code>/report", methods=["GET", "POST"])
 def edit(code):
     """Fill the session report: save a draft at any time, submit it when complete."""
@@ -277,11 +271,6 @@ def edit(code):
         ),
         status,
     )
-
-
-@admin.before_request
-def choose_admin_locale():
-    g.locale = preferred_locale()
 
 
 def all_reports(db, since: str | None = None) -> list[tuple[Report, GroupSession, str]]:

@@ -286,11 +286,6 @@ def step_title(step: Step, locale: str) -> str:
     return f"{title} ({when})"
 
 
-@bp.before_request
-def choose_locale():
-    g.locale = preferred_locale()
-
-
 @bp.get("/")
 def index():
     """List the facilitator's sessions, newest first."""

@@ -74,6 +74,8 @@ def test_facilitator_is_refused_admin_pages_and_admin_sees_both(box):
     assert response.status_code == 302 and response.location == "/facilitate/"
     page = facilitator.get("/facilitate/").get_data(as_text=True)
     assert "Signed in as bo" in page and "/en/test/general?phase=pre" in page
+    arabic = facilitator.get("/facilitate/", headers={"Accept-Language": "ar"})
+    assert '<html lang="ar" dir="rtl">' in arabic.get_data(as_text=True)
     assert facilitator.get("/admin/").status_code == 403
     admin = box.test_client()
     assert sign_in(admin, "AMINA").location == "/admin/"
