@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -40,6 +41,58 @@ def shared_data(tmp_path_factory):
 def app(shared_data):
     """Return the app serving the starter pack."""
     return create_app({"TESTING": True, "CONTENT": str(STARTER_PACK), "DATA": str(shared_data)})
+
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def staffed_app(shared_data, tmp_path):
+    """Return a factory: an app with its own database and accounts {name: role}.
+
+    The app's ``test_db`` is an open connection to that database, closed afterwards.
+    """
+    from eore import store
+    from eore.accounts import add_account
+
+    opened = []
+
+    def make(accounts: dict[str, str], **config):
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATA": str(shared_data),
+                "DATABASE": str(tmp_path / "eore.sqlite3"),
+                **config,
+            }
+        )
+        db = store.connect(app.config["DATABASE"])
+        opened.append(db)
+        for name, role in accounts.items():
+            add_account(db, name, role, STAFF_PASSWORD, device="test")
+        app.test_db = db
+        return app
+
+    yield make
+    for db in opened:
+        db.close()
+
+
+def csrf_token(client, url: str) -> str:
+    """Return the CSRF token of the form on the page at ``url``."""
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def signed_in(app, name: str, password: str = STAFF_PASSWORD):
+    """Return a test client of ``app`` signed in as ``name``."""
+    client = app.test_client()
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_token(client, "/login"), "name": name, "password": password},
+    )
+    assert response.status_code == 302, f"{name} could not sign in"
+    return client
 
 
 @pytest.fixture

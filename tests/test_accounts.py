@@ -3,41 +3,25 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
+from conftest import STAFF_PASSWORD, csrf_token
 
-from eore import create_app
-from eore.accounts import add_account, set_active, set_password
+from eore.accounts import set_active, set_password
 
-PASSWORD = "correct horse battery"
+PASSWORD = STAFF_PASSWORD
 
 
 @pytest.fixture
-def box(shared_data, tmp_path):
+def box(staffed_app):
     """Return an app with its own database, one facilitator (bo) and one admin (amina)."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA": str(shared_data),
-            "DATABASE": str(tmp_path / "eore.sqlite3"),
-        }
-    )
-    db = sqlite3.connect(app.config["DATABASE"])
-    db.row_factory = sqlite3.Row
-    db.isolation_level = None
-    add_account(db, "bo", "facilitator", PASSWORD, device="test")
-    add_account(db, "amina", "admin", PASSWORD, device="test")
-    app.test_db = db
-    yield app
-    db.close()
+    return staffed_app({"bo": "facilitator", "amina": "admin"})
 
 
 def token(client, url="/login") -> str:
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return csrf_token(client, url)
 
 
 def sign_in(client, name, password=PASSWORD, **extra):

@@ -9,14 +9,13 @@ import re
 import sqlite3
 
 import pytest
+from conftest import signed_in
 
 from eore import create_app
-from eore.accounts import add_account
 from eore.content import load_pack
 from eore.settings import PROJECT_ROOT
 
 STARTER = load_pack(PROJECT_ROOT / "content")
-PASSWORD = "correct horse battery"
 
 
 def make(shared_data, database):
@@ -31,26 +30,12 @@ def make(shared_data, database):
 
 
 @pytest.fixture
-def box(shared_data, tmp_path):
-    app = make(shared_data, tmp_path / "eore.sqlite3")
-    db = sqlite3.connect(app.config["DATABASE"])
-    db.row_factory = sqlite3.Row
-    db.isolation_level = None
-    add_account(db, "bo", "facilitator", PASSWORD, device="test")
-    add_account(db, "amina", "admin", PASSWORD, device="test")
-    db.close()
-    return app
+def box(staffed_app):
+    return staffed_app({"bo": "facilitator", "amina": "admin"}, BASE_URL="http://eore.lan")
 
 
 def hidden(html: str) -> dict:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
-
-
-def signed_in(app, name):
-    client = app.test_client()
-    fields = hidden(client.get("/login").get_data(as_text=True))
-    client.post("/login", data={**fields, "name": name, "password": PASSWORD})
-    return client
 
 
 def post_form(client, url, data):

@@ -3,51 +3,23 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
+from conftest import csrf_token, signed_in
 
-from eore import create_app
-from eore.accounts import add_account
 from eore.sessions import CODE_ALPHABET, CODE_LENGTH, new_code
 
-PASSWORD = "correct horse battery"
 BOX = "http://10.42.0.1:8000"
 
 
 @pytest.fixture
-def box(shared_data, tmp_path):
+def box(staffed_app):
     """An app with its own database, two facilitators (bo, cy) and an admin (amina)."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA": str(shared_data),
-            "DATABASE": str(tmp_path / "eore.sqlite3"),
-            "BASE_URL": BOX,
-        }
-    )
-    db = sqlite3.connect(app.config["DATABASE"])
-    db.row_factory = sqlite3.Row
-    db.isolation_level = None
-    for name, role in (("bo", "facilitator"), ("cy", "facilitator"), ("amina", "admin")):
-        add_account(db, name, role, PASSWORD, device="test")
-    db.close()
-    return app
+    return staffed_app({"bo": "facilitator", "cy": "facilitator", "amina": "admin"}, BASE_URL=BOX)
 
 
 def token(client, url) -> str:
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def signed_in(app, name):
-    client = app.test_client()
-    response = client.post(
-        "/login",
-        data={"csrf_token": token(client, "/login"), "name": name, "password": PASSWORD},
-    )
-    assert response.status_code == 302
-    return client
+    return csrf_token(client, url)
 
 
 def start(client, **fields):
