@@ -12,8 +12,6 @@ XLSForm-style CSV with choice names, for national databases and clusters.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import uuid
@@ -28,6 +26,7 @@ from . import schema, store
 from .accounts import account_by_id, current_account, protect
 from .content import current_library
 from .sessions import GroupSession, own_session_or_404, session_by_code, step_title
+from .tables import write_csv
 
 PLACE_TYPES = {
     "school": _l("School"),
@@ -340,19 +339,8 @@ def export_reports(db, kind: str, since: str | None = None) -> tuple[str, str, s
             "application/json",
             "session-reports.json",
         )
-    columns = _columns(bands)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if kind == "csv":
-        writer.writerow([label for _key, label, _hxl, _xls in columns])
-        writer.writerow([hxl for _key, _label, hxl, _xls in columns])
-        name = "session-reports.csv"
-    else:
-        writer.writerow([xls for _key, _label, _hxl, xls in columns])
-        name = "session-reports-xlsform.csv"
-    for row in rows:
-        writer.writerow([_cell(row, key) for key, _label, _hxl, _xls in columns])
-    return buffer.getvalue(), "text/csv", name
+    name = "session-reports.csv" if kind == "csv" else "session-reports-xlsform.csv"
+    return write_csv(_columns(bands), rows, kind, _cell), "text/csv", name
 
 
 def _band_name(band: str) -> str:
@@ -455,8 +443,4 @@ def _cell(row: dict, key: str):
     if ":" in key:
         sex, band = key.split(":", 1)
         return (row["attendance"].get(band) or {}).get(sex, 0)
-    value = row.get(key, "")
-    # A spreadsheet would run text starting like a formula: keep it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return row.get(key, "")
