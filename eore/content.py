@@ -69,6 +69,34 @@ class Contact:
     note: MappingProxyType
 
 
+def in_locale(texts, locale: str, source: str) -> str:
+    """Return the text of ``texts`` (by locale) in ``locale``, else in ``source``, else ''."""
+    return texts.get(locale) or texts.get(source) or ""
+
+
+@dataclass(frozen=True)
+class Area:
+    """An administrative area people can choose, with its national place code."""
+
+    code: str
+    name: MappingProxyType
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service for survivors and their families, filled in by the operator."""
+
+    type: str
+    provider: MappingProxyType
+    phone: str
+    address: MappingProxyType
+    area_served: MappingProxyType
+    hours: MappingProxyType
+    cost: MappingProxyType
+    eligibility: MappingProxyType
+    languages: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Illustration:
     """A picture of a lesson: its id and its path under the pack's media/."""
@@ -121,6 +149,8 @@ class Library:
     tests: MappingProxyType  # knowledge test id -> KnowledgeTest
     hide_scores: bool
     age_bands: tuple[str, ...] = schema.DEFAULT_AGE_BANDS  # attendance of sessions
+    areas: tuple[Area, ...] = ()  # administrative areas of hazard reports
+    services: tuple[Service, ...] = ()  # the help directory
     problems: tuple[Problem, ...] = ()
     _rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -216,6 +246,7 @@ def load_pack(root: Path | str) -> Library:
     tests = quizpack.load_tests(root, questions, pack, found) if not found.has_errors() else {}
     if pack and not found.has_errors():
         check_glossary(root, pack, lessons, found)
+    services = _load_services(root / "services.yaml", pack, found) if pack else ()
     if found.has_errors():
         raise PackError(found.problems)
     ordered = sorted(lessons.values(), key=lambda lesson: (lesson.order, lesson.slug))
@@ -232,6 +263,8 @@ def load_pack(root: Path | str) -> Library:
         tests=MappingProxyType(tests),
         hide_scores=pack.get("quiz_scores") == "hidden",
         age_bands=pack["age_bands"],
+        areas=pack["areas"],
+        services=services,
         problems=tuple(found.problems),
     )
 
@@ -296,18 +329,9 @@ def _load_pack_file(path: Path, found: _Collector) -> dict | None:
         return None
     contacts = []
     for index, item in enumerate(data["contacts"]):
-        for key in ("label", "note"):
-            for code in item.get(key) or {}:
-                if code not in locales:
-                    found.add(
-                        path, doc.line("contacts", index, key, code), f"unknown locale '{code}'"
-                    )
-        if source not in item["label"]:
-            found.add(
-                path,
-                doc.line("contacts", index, "label"),
-                f"the label needs a text in the source locale '{source}'",
-            )
+        _check_texts(
+            path, doc, found, item, ("contacts", index), ("label", "note"), locales, source
+        )
         contacts.append(
             Contact(
                 kind=item["kind"],
@@ -326,7 +350,62 @@ def _load_pack_file(path: Path, found: _Collector) -> dict | None:
             )
     if len(set(bands)) != len(bands):
         found.add(path, doc.line("age_bands"), "an age band is listed twice")
-    return {**data, "locales": locales, "contacts": tuple(contacts), "age_bands": bands}
+    areas, codes = [], set()
+    for index, item in enumerate(data.get("areas") or ()):
+        _check_texts(path, doc, found, item, ("areas", index), ("name",), locales, source)
+        code = str(item["code"]).strip()
+        if code in codes:
+            found.add(path, doc.line("areas", index, "code"), f"area code '{code}' is listed twice")
+        codes.add(code)
+        areas.append(Area(code=code, name=MappingProxyType(dict(item["name"]))))
+    return {
+        **data,
+        "locales": locales,
+        "contacts": tuple(contacts),
+        "age_bands": bands,
+        "areas": tuple(areas),
+    }
+
+
+def _check_texts(path, doc, found, item, where, keys, locales, source) -> None:
+    """Check the per-locale texts ``keys`` of ``item``: known locales, the first in ``source``."""
+    for key in keys:
+        for code in item.get(key) or {}:
+            if code not in locales:
+                found.add(path, doc.line(*where, key, code), f"unknown locale '{code}'")
+    if source not in item[keys[0]]:
+        found.add(
+            path,
+            doc.line(*where, keys[0]),
+            f"the {keys[0]} needs a text in the source locale '{source}'",
+        )
+
+
+SERVICE_TEXTS = ("provider", "address", "area_served", "hours", "cost", "eligibility")
+
+
+def _load_services(path: Path, pack: dict, found: _Collector) -> tuple[Service, ...]:
+    """Return the help directory of ``services.yaml`` (optional: none without the file)."""
+    if not path.is_file():
+        return ()
+    doc = _read_valid(path, schema.SERVICES_FIELDS, found)
+    if doc is None:
+        return ()
+    services = []
+    for index, item in enumerate(doc.data["services"]):
+        where = ("services", index)
+        _check_texts(
+            path, doc, found, item, where, SERVICE_TEXTS, pack["locales"], pack["source_locale"]
+        )
+        services.append(
+            Service(
+                type=item["type"],
+                phone=str(item.get("phone") or ""),
+                languages=tuple(item.get("languages") or ()),
+                **{key: MappingProxyType(dict(item.get(key) or {})) for key in SERVICE_TEXTS},
+            )
+        )
+    return tuple(services)
 
 
 AGE_BAND_RE = re.compile(r"^(\d{1,3})(-\d{1,3}|\+)$")

@@ -77,6 +77,37 @@ CONTACT_FIELDS = _record(
 
 DEFAULT_AGE_BANDS = ("0-4", "5-12", "13-17", "18-59", "60+")
 
+AREA_FIELDS = _record(
+    Field("code", "text", True, "the area's place code in the national database, e.g. SY0101"),
+    Field("name", "locale-text", True, "the area's name, per locale"),
+)
+
+# Kinds of help for survivors and their families (victim assistance).
+SERVICE_TYPES = {
+    "medical": _l("Medical care"),
+    "rehabilitation": _l("Rehabilitation"),
+    "psychosocial": _l("Psychosocial support"),
+    "livelihoods": _l("Livelihoods and social support"),
+    "legal": _l("Legal aid"),
+    "other": _l("Other help"),
+}
+
+SERVICE_FIELDS = _record(
+    Field("type", "choice", True, "the kind of help", tuple(SERVICE_TYPES)),
+    Field("provider", "locale-text", True, "who gives it, per locale"),
+    Field("phone", "text", False, "the number people call, exactly as they dial it"),
+    Field("address", "locale-text", False, "where it is, per locale"),
+    Field("area_served", "locale-text", False, "who can come from where, per locale"),
+    Field("hours", "locale-text", False, "opening hours, per locale"),
+    Field("cost", "locale-text", False, "free, or what it costs, per locale"),
+    Field("eligibility", "locale-text", False, "who may use it, per locale"),
+    Field("languages", "texts", False, "languages spoken there, as people name them"),
+)
+
+SERVICES_FIELDS = _record(
+    Field("services", "records", True, "the services, one entry each", fields=SERVICE_FIELDS),
+)
+
 PACK_FIELDS = _record(
     Field("name", "text", True, "name of the pack, shown on /healthz and in reports"),
     Field("version", "text", True, "version of the pack, e.g. 2026.11"),
@@ -94,6 +125,13 @@ PACK_FIELDS = _record(
         "texts",
         False,
         "age bands counted at sessions, youngest first (default 0-4, 5-12, 13-17, 18-59, 60+)",
+    ),
+    Field(
+        "areas",
+        "records",
+        False,
+        "administrative areas people choose from in hazard reports",
+        fields=AREA_FIELDS,
     ),
     Field(
         "quiz_scores",
@@ -197,6 +235,8 @@ SCHEMAS = {
     "knowledge-tests/<id>.yaml": KNOWLEDGE_TEST_FIELDS,
     "lessons/<slug>/guide.<locale>.md (header)": GUIDE_FIELDS,
     "glossary.yaml": GLOSSARY_FIELDS,
+    "services.yaml": SERVICES_FIELDS,
+    "services.yaml services": SERVICE_FIELDS,
     "glossary.yaml terms": GLOSSARY_TERM_FIELDS,
 }
 

@@ -7,6 +7,8 @@ import pytest
 from eore.content import PackError, check_pack, load_pack
 from eore.settings import PROJECT_ROOT
 
+PACKS = Path(__file__).parent / "packs"
+
 LESSON_YAML = "lessons/first-steps/lesson.yaml"
 LESSON_EN = "lessons/first-steps/lesson.en.md"
 
@@ -72,6 +74,9 @@ def test_starter_pack_is_usable_without_errors():
     assert library is not None, [str(p) for p in problems]
     assert [p for p in problems if p.severity == "error"] == []
     assert len(library.lessons) >= 3
+
+
+PACK_WITH_AREAS = (PACKS / "good" / "pack.yaml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -183,6 +188,34 @@ def test_starter_pack_is_usable_without_errors():
         ),
         ({LESSON_EN: "---\ntitle: [broken\n---\nBody\n"}, f"{LESSON_EN}:3: error: YAML syntax"),
         ({"pack.yaml": "name: x\n\tversion: 1\n"}, "pack.yaml:2: error: YAML syntax"),
+        (
+            {"services.yaml": "services:\n  - type: magic\n    provider: {en: X}\n"},
+            "services.yaml:2: error: 'services.0.type' is 'magic'; it must be one of: medical,",
+        ),
+        (
+            {"services.yaml": "services:\n  - type: legal\n    provider: {ar: X}\n"},
+            "services.yaml:3: error: the provider needs a text in the source locale 'en'",
+        ),
+        (
+            {"services.yaml": "services:\n  - type: legal\n    provider: {en: X}\n    fax: 1\n"},
+            "services.yaml:4: error: unknown field 'fax'",
+        ),
+        (
+            {"services.yaml": "services:\n  - type: legal\n    provider: {en: X, xx: Y}\n"},
+            "services.yaml:3: error: unknown locale 'xx'",
+        ),
+        (
+            {"services.yaml": "services: none\n"},
+            "services.yaml:1: error: 'services' must be a list",
+        ),
+        (
+            {"pack.yaml": PACK_WITH_AREAS + "  - {code: TP01, name: {en: Again}}\n"},
+            "pack.yaml:23: error: area code 'TP01' is listed twice",
+        ),
+        (
+            {"pack.yaml": PACK_WITH_AREAS + "  - {code: TP03}\n"},
+            "pack.yaml:23: error: missing field 'name'",
+        ),
     ],
 )
 def test_broken_pack_reports_file_and_line(make_pack, files, expected):
@@ -256,3 +289,24 @@ def test_phone_number_in_a_lesson_is_a_warning(make_pack):
         f"{LESSON_EN}:11: warning: looks like a phone number: put contacts in pack.yaml, where "
         "operators keep them right (never invent one)"
     ]
+
+
+def test_areas_and_services_are_loaded_in_order():
+    library = load_pack(PACKS / "good")
+    assert [area.code for area in library.areas] == ["TP01", "TP02"]
+    assert library.areas[0].name["ar"] == "المنطقة الشمالية"
+    medical, psychosocial = library.services
+    assert (medical.type, medical.phone, medical.languages) == (
+        "medical",
+        "+000 333 444",
+        ("Arabic", "English"),
+    )
+    assert psychosocial.phone == "" and dict(psychosocial.cost) == {}
+
+
+def test_a_pack_without_services_or_areas_has_none(make_pack):
+    root = make_pack({"services.yaml": None})
+    library = load_pack(root)
+    assert library.services == ()
+    starter = load_pack(PROJECT_ROOT / "content")
+    assert starter.services == () and starter.areas == ()
