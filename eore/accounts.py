@@ -13,6 +13,7 @@ their ``before_request``, so a new page there cannot be left open by mistake.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import sqlite3
 import uuid
@@ -34,8 +35,17 @@ MAX_FIELD = 200  # longer names or passwords are refused before any work is done
 FAILURES_ALLOWED = 5  # for one name from one address
 FAILURES_ALLOWED_ANYWHERE = 20  # for one name, or from one address
 FAILURE_WINDOW = timedelta(minutes=15)
-# Hashed when the name is unknown, so that a wrong name takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Return a hash checked when the name is unknown, so a wrong name takes as long.
+
+    Made on first use rather than at import: scrypt takes a tenth of a second,
+    which every launch of the box would otherwise pay.
+    """
+    return generate_password_hash(secrets.token_urlsafe(16))
+
 
 bp = Blueprint("accounts", __name__)
 
@@ -198,7 +208,7 @@ def authenticate(db: sqlite3.Connection, name: str, password: str) -> Account | 
     """Return the active account whose password this is, or None (taking the same time)."""
     row = db.execute("SELECT * FROM account WHERE name = ?", (name,)).fetchone()
     if row is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(row["password_hash"], password) or not row["active"]:
         return None
