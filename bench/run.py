@@ -12,6 +12,8 @@ median (with min and max) over the runs:
 - the time to send a quiz and get its result (the attempt committed with
   synchronous=FULL), one phone at a time;
 - 200 quiz submissions sent at once by 50 phones: errors, and attempts stored;
+- the time to send a hazard report and see its reference (committed, then the
+  confirmation page);
 - the largest lesson saved to a phone (one self-contained file, uncompressed)
   and the five full languages' pack zips together.
 
@@ -44,11 +46,14 @@ BUDGETS = {
     "rss_mb": 60.0,
     "quiz_bytes": 15 * 1024,
     "submit_ms": 20.0,
+    "report_ms": 20.0,  # a person's form is committed as fast as a quiz
     "download_bytes": 100 * 1024,
     "zips_bytes": 2 * 1024 * 1024,
 }
 FULL_LOCALES = ("en", "ar", "uk", "es", "fr")
 QUIZ_PATH = "/en/lessons/if-you-find-one/quiz"
+REPORT_PATH = "/ar/report"
+REPORTS_PER_RUN = 8  # one phone: below the box's limit of reports per phone
 EORE = Path(sys.executable).with_name("eore")
 
 
@@ -197,6 +202,20 @@ def submit_milliseconds(base: str, count: int = 40) -> float:
     return statistics.median(times)
 
 
+def report_milliseconds(base: str) -> float:
+    """Return the median time to send a hazard report and see its reference, one at a time."""
+    taker = QuizTaker(base)
+    times = []
+    for _ in range(REPORTS_PER_RUN):
+        fields = {**taker.open_form(REPORT_PATH), "place": "قرب البئر"}
+        started = time.perf_counter()
+        status = taker.send(REPORT_PATH, fields)  # 303, followed to the confirmation
+        times.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise SystemExit(f"sending a hazard report answered {status}")
+    return statistics.median(times)
+
+
 def resident_mb(pid: int) -> float:
     """Return the resident memory of a process in MB (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -223,6 +242,7 @@ def run_once(warm_data: str) -> dict:
         zips = sum(len(fetch(f"{base}/{code}/download/pack.zip")[1]) for code in FULL_LOCALES)
         rss = resident_mb(process.pid)
         submit = submit_milliseconds(base)
+        report = report_milliseconds(base)
         before = stored_attempts(warm_data)
         outcomes = concurrent_submissions(base, clients=50, each=4)
         stored = stored_attempts(warm_data) - before
@@ -237,6 +257,7 @@ def run_once(warm_data: str) -> dict:
         "rss_mb": rss,
         "quiz_bytes": max(quiz_sizes),
         "submit_ms": submit,
+        "report_ms": report,
         "burst_errors": sum(outcome != 200 for outcome in outcomes),
         "burst_stored": stored,
         "download_bytes": max(download_sizes),
@@ -266,6 +287,7 @@ def main() -> None:
         ("resident memory after all pages (MB)", "rss_mb", BUDGETS["rss_mb"]),
         ("largest quiz page + CSS + JS (gzip bytes)", "quiz_bytes", BUDGETS["quiz_bytes"]),
         ("send a quiz, get its result (ms)", "submit_ms", BUDGETS["submit_ms"]),
+        ("send a hazard report, see its reference (ms)", "report_ms", BUDGETS["report_ms"]),
         ("200 quizzes from 50 phones: errors", "burst_errors", None),
         ("200 quizzes from 50 phones: stored", "burst_stored", None),
         ("largest lesson saved to a phone (bytes)", "download_bytes", BUDGETS["download_bytes"]),

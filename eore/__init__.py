@@ -51,12 +51,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         accounts,
         admin,
         facilitate,
+        hazards,
         hotspot,
         learning,
         materials,
         offline,
         pwa,
         quizzes,
+        referrals,
         reports,
         sessions,
         site,
@@ -80,6 +82,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(sessions.join)
     app.register_blueprint(reports.bp)
     app.register_blueprint(reports.admin)
+    app.register_blueprint(referrals.bp)
+    app.register_blueprint(hazards.bp)
+    app.register_blueprint(hazards.admin)
 
     from .cli import cli
 

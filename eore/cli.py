@@ -65,6 +65,11 @@ def serve(host, port, threads):
     if problem:
         click.echo(problem, err=True)
         sys.exit(1)
+    with app.app_context():
+        from . import store
+        from .hazards import purge_expired_contacts
+
+        purge_expired_contacts(store.get_db())
     click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="eore")
@@ -187,6 +192,9 @@ def export_sms(locale, out):
     click.echo(f"{len(rows)} messages, {long_ones} longer than one SMS.", err=True)
 
 
+FORMAT_HELP = "csv has an HXL hashtag row; xlsform uses XLSForm names and choice names"
+
+
 @export.command("sessions")
 @click.option(
     "--format",
@@ -194,16 +202,40 @@ def export_sms(locale, out):
     type=click.Choice(["csv", "json", "xlsform"]),
     default="csv",
     show_default=True,
-    help="csv has an HXL hashtag row; xlsform uses XLSForm names and choice names",
+    help=FORMAT_HELP,
 )
 @click.option("--since", help="only sessions on or after this date, e.g. 2026-11-01")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="file to write")
 def export_sessions(kind, since, out):
     """Every session report, for the national database or a humanitarian cluster."""
+    from .reports import export_reports
+
+    _export(export_reports, "xlsform.csv" if kind == "xlsform" else kind, since, out)
+
+
+@export.command("reports")
+@click.option(
+    "--format",
+    "kind",
+    type=click.Choice(["csv", "json", "xlsform", "geojson"]),
+    default="csv",
+    show_default=True,
+    help=FORMAT_HELP + "; geojson holds only locations safe to record, without contacts",
+)
+@click.option("--since", help="only reports received on or after this date, e.g. 2026-11-01")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="file to write")
+def export_hazard_reports(kind, since, out):
+    """Every community hazard report, for the national database, a cluster or a map."""
+    from .hazards import export_reports
+
+    _export(export_reports, "xlsform.csv" if kind == "xlsform" else kind, since, out)
+
+
+def _export(make, kind: str, since: str | None, out: Path | None) -> None:
+    """Write ``make(db, kind, since)``'s text to ``out`` (or print it); exit on a bad date."""
     from datetime import date
 
     from . import store
-    from .reports import export_reports
 
     if since:
         try:
@@ -213,9 +245,7 @@ def export_sessions(kind, since, out):
             sys.exit(1)
     app = _app_or_exit()
     with app.app_context():
-        text, _mimetype, _name = export_reports(
-            store.get_db(), "xlsform.csv" if kind == "xlsform" else kind, since
-        )
+        text, _mimetype, _name = make(store.get_db(), kind, since)
     if out is None:
         click.echo(text, nl=False)
     else:
@@ -268,6 +298,30 @@ def export_static(out, base_url, locales):
 
     count = export(app, out, chosen, progress)
     click.echo(f"{count} files in {out}: publish the folder, or open {out / 'index.html'}")
+
+
+@cli.group()
+def reports():
+    """Community hazard reports kept on the box."""
+
+
+@reports.command("purge-contacts")
+@click.option(
+    "--days",
+    type=click.IntRange(0, 3650),
+    help="delete the contacts of reports received more than this many days ago "
+    "(default: EORE_CONTACT_DAYS; 0 deletes them all)",
+)
+def reports_purge_contacts(days):
+    """Delete reporters' names and phone numbers once kept long enough; keep the rest."""
+    from . import store
+    from .hazards import purge_contacts
+
+    app = _app_or_exit()
+    days = app.config["CONTACT_DAYS"] if days is None else days
+    with app.app_context():
+        count = purge_contacts(store.get_db(), days)
+    click.echo(f"Deleted the contact of {count} report(s) received more than {days} day(s) ago.")
 
 
 @cli.group()

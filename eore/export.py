@@ -6,7 +6,7 @@ pack zip and printed materials are rendered by the application and written
 with relative links, so the folder also opens from a disk. A page is written
 as ``<path>/index.html``: a web server answers the address printed in a QR code
 (``/en/lessons/farming``) with that file. What needs the box itself (sending
-quiz answers, knowledge tests of a session, later hazard reports and session
+quiz answers, knowledge tests of a session, hazard reports and session
 joining) is not written; a link to it leads to the help page with the contacts.
 """
 
@@ -59,6 +59,8 @@ def planned_pages(locales) -> dict[tuple, str]:
             )
         add(url_for("learning.curriculum", locale=code))
         add(url_for("learning.help", locale=code))
+        for kind in sorted({service.type for service in library.services}):
+            add(url_for("learning.help", locale=code, type=kind), f"{code}/help/{kind}/index.html")
         add(url_for("offline.pack", locale=code))
         for slug, lesson in library.lessons.items():
             add(url_for("learning.lesson", locale=code, slug=slug))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
+from . import store
 from .accounts import current_account, protect
 from .content import current_library
+from .hazards import STATUSES, count_by_status
 
 bp = Blueprint("facilitate", __name__, url_prefix="/facilitate")
 protect(bp)
@@ -19,4 +21,11 @@ def home():
         (test_id, test.title_in(g.locale, library.source_locale))
         for test_id, test in library.tests.items()
     ]
-    return render_template("facilitate/home.html", account=current_account(), tests=tests)
+    # Facilitators see how many hazard reports there are, never the reports.
+    return render_template(
+        "facilitate/home.html",
+        account=current_account(),
+        tests=tests,
+        hazard_counts=count_by_status(store.get_db()),
+        statuses=STATUSES,
+    )

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import schema
 from .assets import media_url
-from .content import current_library
+from .content import current_library, in_locale
 from .i18n import localized_blueprint
 from .render import render_markdown
 
@@ -126,20 +126,39 @@ def curriculum():
 
 @bp.get("/help", endpoint="help")
 def help_page():
-    """Say how to report an explosive item and who to ask, with the pack's contacts."""
+    """Say how to report, with the pack's contacts, and list services (by kind of help)."""
     library = current_library()
     related = [
         (lesson, library.text_of(lesson, g.locale)[0])
         for slug in HELP_LESSONS
         if (lesson := library.lessons.get(slug)) is not None
     ]
+    offered = {service.type for service in library.services}
+    chosen = request.args.get("type")
+    if chosen is not None and chosen not in offered:
+        abort(404)
     return render_template(
         "learning/help.html",
         related=related,
         contacts=library.contacts,
         source_locale=library.source_locale,
+        services=library.services,
+        shown=[s for s in library.services if chosen is None or s.type == chosen],
+        chosen=chosen,
+        types=[(code, name) for code, name in schema.SERVICE_TYPES.items() if code in offered],
+        type_names=schema.SERVICE_TYPES,
+        fields=SERVICE_DETAILS,
+        text=lambda texts: in_locale(texts, g.locale, library.source_locale),
     )
 
+
+SERVICE_DETAILS = (
+    ("address", _l("Address")),
+    ("area_served", _l("Area served")),
+    ("hours", _l("Opening hours")),
+    ("cost", _l("Cost")),
+    ("eligibility", _l("Who can use it")),
+)
 
 # Lessons the help page points to, when the pack has them.
 HELP_LESSONS = ("how-to-report", "if-you-find-one", "someone-hurt", "survivor-help")

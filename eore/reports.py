@@ -3,7 +3,8 @@
 A facilitator fills the report of their session, pre-filled from it: date,
 times, organisation, team, place, method, audience, language and lessons, and
 the people reached by sex and age band (the pack's bands), persons with
-disabilities and first-time attendees, hazards reported and referrals made.
+disabilities and first-time attendees, hazards reported, and the referrals
+logged from the session page.
 Every save is committed before the page says so; a draft can be saved with
 gaps, a submitted report must be complete, and an admin verifies it. Admins
 export all reports as CSV with an HXL hashtag row, as JSON, and as an
@@ -25,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from . import schema, store
 from .accounts import account_by_id, current_account, protect
 from .content import current_library
+from .referrals import referral_counts
 from .sessions import GroupSession, own_session_or_404, session_by_code, step_title
 from .tables import write_csv
 
@@ -45,7 +47,7 @@ METHODS = {
 }
 SEXES = ("female", "male")
 TEXT_FIELDS = ("organisation", "team", "place", "admin_area", "comments")
-COUNT_FIELDS = ("disabled", "first_time", "hazards_reported", "referrals")
+COUNT_FIELDS = ("disabled", "first_time", "hazards_reported")
 MAX_COUNT = 100_000
 MAX_TEXT = {"comments": 2000}
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -252,6 +254,8 @@ def edit(code):
     return (
         render_template(
             "reports/edit.html",
+            referrals=referral_counts(db, session.id),
+            service_types=schema.SERVICE_TYPES,
             session=session,
             report=report,
             fields=fields,
@@ -389,6 +393,15 @@ def _columns(bands) -> list[tuple[str, str, str, str]]:
         ("post_average", "post-test average", "#indicator+score+post", "post_test_average"),
         ("hazards_reported", "hazards reported", "#indicator+hazards", "hazards_reported"),
         ("referrals", "referrals", "#indicator+referrals", "referrals"),
+        *(
+            (
+                f"referrals:{kind}",
+                f"referrals {kind}",
+                f"#indicator+referrals+{kind}",
+                f"referrals_{kind}",
+            )
+            for kind in schema.SERVICE_TYPES
+        ),
         ("comments", "comments", "#description", "comments"),
         ("verified_utc", "verified (UTC)", "#date+verified", "verified_utc"),
     ]
@@ -398,6 +411,7 @@ def _columns(bands) -> list[tuple[str, str, str, str]]:
 def _row(report: Report, session: GroupSession, facilitator: str, db) -> dict:
     """Return one report as a flat record (choice names, numbers as numbers)."""
     scores = store.phase_scores(db, session_code=session.code)
+    referrals = referral_counts(db, session.id)
     fields = report.fields
     row = {
         "id": report.id,
@@ -428,6 +442,8 @@ def _row(report: Report, session: GroupSession, facilitator: str, db) -> dict:
         "reached_male": report.reached("male"),
         "reached_total": report.reached(),
         **{key: fields.get(key, 0) for key in COUNT_FIELDS},
+        "referrals": sum(referrals.values()),
+        "referrals_by_type": referrals,
         "pre_average": _rounded(scores.get("pre")),
         "post_average": _rounded(scores.get("post")),
         "verified_utc": report.verified_utc or "",
@@ -440,6 +456,8 @@ def _rounded(score) -> float | str:
 
 
 def _cell(row: dict, key: str):
+    if key.startswith("referrals:"):
+        return row["referrals_by_type"][key.split(":", 1)[1]]
     if ":" in key:
         sex, band = key.split(":", 1)
         return (row["attendance"].get(band) or {}).get(sex, 0)

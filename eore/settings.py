@@ -59,6 +59,12 @@ SETTINGS = (
         "answer phones' Wi-Fi connectivity checks with the home page, as a sign-in page: on or off",
     ),
     Setting(
+        "EORE_CONTACT_DAYS",
+        "CONTACT_DAYS",
+        "30",
+        "days a hazard report keeps the reporter's name and phone before they are deleted",
+    ),
+    Setting(
         "EORE_SECRET_KEY",
         "SECRET_KEY",
         "",
@@ -109,6 +115,12 @@ def normalize(config) -> None:
     if switch not in SWITCH:
         raise SettingError(f"EORE_HOTSPOT is '{switch}': it must be on or off")
     config["HOTSPOT"] = SWITCH[switch]
+    days = str(config.get("CONTACT_DAYS", "30")).strip()
+    if not days.isascii() or not days.isdigit() or not 0 <= int(days) <= 3650:
+        raise SettingError(
+            f"EORE_CONTACT_DAYS is '{days}': it must be a number of days from 0 to 3650"
+        )
+    config["CONTACT_DAYS"] = int(days)
 
 
 def ensure_secret_key(data_dir: Path) -> str:

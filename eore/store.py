@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import current_app, g
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # Forward-only migrations: the SQL that brings the database to each version.
 MIGRATIONS = {
     1: Path(__file__).with_name("schema.sql"),
@@ -25,6 +25,7 @@ MIGRATIONS = {
     3: Path(__file__).with_name("schema3.sql"),
     4: Path(__file__).with_name("schema4.sql"),
     5: Path(__file__).with_name("schema5.sql"),
+    6: Path(__file__).with_name("schema6.sql"),
 }
 BUSY_TIMEOUT_SECONDS = 10
 

@@ -198,6 +198,19 @@ def eore_server(tmp_path_factory):
     process.stderr.close()
 
 
+def add_server_account(server: Server, name: str, role: str) -> str:
+    """Add an account (password STAFF_PASSWORD) to a running server's database."""
+    from eore import store
+    from eore.accounts import add_account
+
+    db = store.connect(server.data / "eore.sqlite3")
+    try:
+        add_account(db, name, role, STAFF_PASSWORD, device="test")
+    finally:
+        db.close()
+    return name
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Launch Debian's Chromium headless (never a downloaded browser)."""
@@ -212,3 +225,24 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+# The box's usual address on its own Wi-Fi: plain http:// on a private IP, never secure.
+BOX_ADDRESS = "10.42.0.1"
+
+
+@pytest.fixture(scope="module")
+def plain_http_browser(browser):
+    """Launch a second Chromium that reaches the loopback server at the box's address.
+
+    An IP address rather than a made-up name: the hotspot sends any other name to
+    the welcome page.
+    """
+    executable = os.environ.get("EORE_CHROMIUM") or shutil.which("chromium")
+    other = browser.browser_type.launch(
+        executable_path=executable,
+        headless=True,
+        args=[*CHROMIUM_FLAGS, f"--host-resolver-rules=MAP {BOX_ADDRESS} 127.0.0.1"],
+    )
+    yield other
+    other.close()

@@ -108,6 +108,8 @@ def test_tap_targets_are_large_enough(server, page):
         "/en/materials/if-you-find-one/cards",
         "/login",
         "/ar/help",
+        "/en/report",
+        "/ar/report",
     ],
 )
 def test_no_serious_accessibility_violation(server, page, path):

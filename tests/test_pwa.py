@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import urllib.request
 
 import pytest
-from conftest import CHROMIUM_FLAGS
+from conftest import BOX_ADDRESS
 
 from eore import pwa
 from eore.assets import STATIC_ROOT
@@ -272,27 +270,6 @@ def test_worker_drops_old_caches_and_never_keeps_quiz_pages(eore_server, phone):
     )
     assert base + LESSON in kept
     assert base + LESSON + "/quiz" not in kept, "a no-store page must never be kept"
-
-
-# The box's usual address on its own Wi-Fi: plain http:// on a private IP, never secure.
-BOX_ADDRESS = "10.42.0.1"
-
-
-@pytest.fixture(scope="module")
-def plain_http_browser(browser):
-    """Launch a second Chromium that reaches the loopback server at the box's address.
-
-    An IP address rather than a made-up name: the hotspot sends any other name to
-    the welcome page.
-    """
-    executable = os.environ.get("EORE_CHROMIUM") or shutil.which("chromium")
-    other = browser.browser_type.launch(
-        executable_path=executable,
-        headless=True,
-        args=[*CHROMIUM_FLAGS, f"--host-resolver-rules=MAP {BOX_ADDRESS} 127.0.0.1"],
-    )
-    yield other
-    other.close()
 
 
 @pytest.mark.browser

@@ -9,7 +9,7 @@ import re
 import sqlite3
 
 import pytest
-from conftest import signed_in
+from conftest import STAFF_PASSWORD, signed_in
 
 from eore import create_app
 from eore.content import load_pack
@@ -59,7 +59,6 @@ COMPLETE = {
     "disabled": "2",
     "first_time": "12",
     "hazards_reported": "1",
-    "referrals": "0",
     "comments": "Children asked about red stones.",
 }
 
@@ -233,3 +232,84 @@ def test_strange_numbers_and_formulas_are_refused_or_kept_as_text(box):
     _header, hxl, row = exported_csv(admin, "csv")
     record = dict(zip(hxl, row, strict=True))
     assert record["#org+name"] == "'=HYPERLINK(1)" and record["#reached+m+age5_12"] == "6"
+
+
+def log_referral(client, code, kind):
+    fields = hidden(client.get(f"/facilitate/sessions/{code}").get_data(as_text=True))
+    return client.post(
+        f"/facilitate/sessions/{code}/referral",
+        data={"csrf_token": fields["csrf_token"], "service_type": kind},
+    )
+
+
+def test_referrals_logged_on_the_session_page_are_counted_in_its_report(box):
+    facilitator, code = run_session(box)
+    for kind in ("medical", "medical", "psychosocial"):
+        response = log_referral(facilitator, code, kind)
+        assert response.status_code == 303
+        assert response.location.endswith(f"/facilitate/sessions/{code}?referral=saved")
+    refused = log_referral(facilitator, code, "magic")
+    assert refused.location.endswith("?referral=unknown")
+    page = facilitator.get(refused.location).get_data(as_text=True)
+    assert "Choose a kind of service from the list." in page
+    rows = box.test_db.execute("SELECT service_type, day, session_id FROM referral").fetchall()
+    assert sorted(row["service_type"] for row in rows) == ["medical", "medical", "psychosocial"]
+    assert all(set(row.keys()) == {"service_type", "day", "session_id"} for row in rows)
+    # Only the session's own facilitator logs referrals for it.
+    from eore.accounts import add_account
+
+    add_account(box.test_db, "other", "facilitator", STAFF_PASSWORD, device="test")
+    other = signed_in(box, "other")
+    assert log_referral_as(other, facilitator, code).status_code == 404
+    report = facilitator.get(f"/facilitate/sessions/{code}/report").get_data(as_text=True)
+    assert re.search(r"Referrals logged from the session page: <strong>3</strong>", report)
+    post_form(facilitator, f"/facilitate/sessions/{code}/report", {**COMPLETE, "action": "submit"})
+    admin = signed_in(box, "amina")
+    header, hxl, row = exported_csv(admin, "csv")
+    record = dict(zip(hxl, row, strict=True))
+    assert record["#indicator+referrals"] == "3"
+    assert record["#indicator+referrals+medical"] == "2"
+    assert record["#indicator+referrals+psychosocial"] == "1"
+    assert record["#indicator+referrals+legal"] == "0"
+    (entry,) = admin.get("/admin/sessions/export.json").get_json()
+    assert entry["referrals"] == 3 and entry["referrals_by_type"]["medical"] == 2
+
+
+def log_referral_as(intruder, owner, code):
+    token = hidden(intruder.get("/facilitate/sessions/new").get_data(as_text=True))["csrf_token"]
+    return intruder.post(
+        f"/facilitate/sessions/{code}/referral",
+        data={"csrf_token": token, "service_type": "medical"},
+    )
+
+
+def test_referrals_counted_by_hand_before_become_logged_referrals(tmp_path):
+    from eore import store
+
+    path = tmp_path / "old.sqlite3"
+    db = store.connect(path)
+    for version in range(1, 6):
+        store._migrate(db, version)
+    db.execute(
+        "INSERT INTO account (id, device, created_utc, name, role, password_hash,"
+        " password_changed_utc) VALUES ('a', 'd', 't', 'bo', 'facilitator', 'h', 't')"
+    )
+    db.execute(
+        "INSERT INTO group_session (id, device, created_utc, code, facilitator_id, audience,"
+        " locale, place, plan) VALUES ('s', 'd', '2026-11-01T08:00:00Z', 'ACDEF', 'a',"
+        " 'adults', 'en', 'x', '[]')"
+    )
+    db.execute(
+        "INSERT INTO session_report (id, device, created_utc, updated_utc, session_id, fields)"
+        " VALUES ('r', 'd', 't', 't', 's', ?)",
+        ('{"date": "2026-10-30", "referrals": 2, "disabled": 1}',),
+    )
+    db.close()
+    store.init_db(path)
+    db = store.connect(path)
+    rows = db.execute("SELECT session_id, service_type, day, id FROM referral").fetchall()
+    assert [tuple(row)[:3] for row in rows] == [("s", "other", "2026-10-30")] * 2
+    assert len({row["id"] for row in rows}) == 2
+    fields = db.execute("SELECT fields FROM session_report").fetchone()[0]
+    assert json.loads(fields) == {"date": "2026-10-30", "disabled": 1}
+    db.close()

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from conftest import STAFF_PASSWORD, add_server_account
 from playwright.sync_api import expect
 
-from eore.accounts import add_account
 from eore.content import load_pack
 from eore.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
 STARTER = load_pack(PROJECT_ROOT / "content")
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def facilitator_account(eore_server):
-    db = sqlite3.connect(eore_server.data / "eore.sqlite3")
-    db.row_factory = sqlite3.Row
-    db.isolation_level = None
-    add_account(db, "dana", "facilitator", PASSWORD, device="test")
-    db.close()
-    return "dana"
+    return add_server_account(eore_server, "dana", "facilitator")
 
 
 def test_phones_follow_the_facilitator(eore_server, browser, facilitator_account):
@@ -33,7 +25,7 @@ def test_phones_follow_the_facilitator(eore_server, browser, facilitator_account
     facilitator.goto(f"{eore_server.base}/facilitate/")
     # Asked to sign in first, then back to the page asked for.
     facilitator.fill("#name", facilitator_account)
-    facilitator.fill("#password", PASSWORD)
+    facilitator.fill("#password", STAFF_PASSWORD)
     facilitator.click("button[type=submit]")
     facilitator.click("text=Start a session")
     facilitator.select_option("#audience", "farmers")
