@@ -83,7 +83,7 @@ def test_form_in_every_locale_works_without_javascript(staffed_app, country_pack
     assert html.index('class="safety"') < html.index('name="item"')
     assert html.index("+000 111 222") < html.index('name="item"')
     # A plain form: every choice is a real input, sent with a normal POST.
-    assert '<form class="hazard-form" method="post"' in html
+    assert f'<form class="hazard-form" method="post" action="/{locale}/report#problems">' in html
     for item in ("mine", "uxo", "cluster_submunition", "ied", "unknown"):
         assert f'name="item" value="{item}"' in html
         assert f"/static/report/{item}." in html  # its pictogram
