@@ -76,6 +76,9 @@ def launch(data: str) -> tuple[subprocess.Popen, str, float]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "EORE_DATA": data}
+    # A box keeps Python's compiled bytecode (pip writes it at install, Python on
+    # the first start): measure that, even where the shell turns it off.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
     process = subprocess.Popen(
         [str(EORE), "serve", "--host", "127.0.0.1", "--port", str(port)],
