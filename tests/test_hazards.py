@@ -13,7 +13,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import PACKS, STARTER_PACK, signed_in
 
-from eore.hazards import COLUMNS, NEXT_STATUS, purge_contacts, report_by_id
+from eore.hazards import (
+    COLUMNS,
+    NEXT_STATUS,
+    REPORTS_PER_PHONE,
+    purge_contacts,
+    report_by_id,
+)
 from eore.locales import INTERFACE_LOCALES
 from eore.tables import spreadsheet_safe
 
@@ -206,9 +212,12 @@ def test_a_form_without_a_valid_report_id_stores_nothing(box):
 
 def test_many_reports_from_one_phone_are_held_back(box):
     client = box.test_client()
-    codes = [send(client, **GOOD).status_code for _ in range(11)]
-    assert codes == [303] * 10 + [429]
-    assert len(stored(box)) == 10
+    codes = [send(client, **GOOD).status_code for _ in range(REPORTS_PER_PHONE + 1)]
+    assert codes == [303] * REPORTS_PER_PHONE + [429]
+    assert len(stored(box)) == REPORTS_PER_PHONE
+    # Held back with what was typed, and the way to call instead.
+    held = send(client, **{**GOOD, "place": "kept place"}).get_data(as_text=True)
+    assert 'value="kept place"' in held and "use the contacts at the top" in held
     # Another phone (another address) is not held back.
     other = box.test_client()
     other_form = form_of(other)

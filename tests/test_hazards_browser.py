@@ -146,3 +146,28 @@ def test_on_the_plain_http_hotspot_the_location_is_typed(eore_server, plain_http
     page.locator("button[type=submit]").first.click()
     assert REFERENCE_RE.match(page.locator(".reference").inner_text())
     context.close()
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
+def test_the_form_works_in_every_language_at_phone_width(eore_server, browser, javascript):
+    context = browser.new_context(
+        viewport={"width": 320, "height": 640}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    references = set()
+    for locale in ("en", "ar", "uk", "es", "fr"):
+        page.goto(f"{eore_server.base}/{locale}/report")
+        assert page.evaluate("document.documentElement.lang") == locale
+        assert page.evaluate("document.documentElement.dir") == ("rtl" if locale == "ar" else "ltr")
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        # Nothing chosen yet: the box names what is missing, in the page's language.
+        page.locator("button[type=submit]").first.click()
+        expect(page.locator("#problem-item")).to_be_visible()
+        page.click("label.option:has(input[value=cluster_submunition])")
+        page.fill("#field-place", f"{locale}: by the bridge")
+        page.locator("button[type=submit]").first.click()
+        reference = page.locator(".reference").inner_text()
+        assert REFERENCE_RE.match(reference)
+        references.add(reference)
+    assert len(references) == 5
+    context.close()
