@@ -150,6 +150,7 @@ class Library:
     hide_scores: bool
     age_bands: tuple[str, ...] = schema.DEFAULT_AGE_BANDS  # attendance of sessions
     areas: tuple[Area, ...] = ()  # administrative areas of hazard reports
+    area_level: int = 1  # their administrative level, for HXL tags (#adm1, #adm2...)
     services: tuple[Service, ...] = ()  # the help directory
     problems: tuple[Problem, ...] = ()
     _rendered: dict = field(default_factory=dict, compare=False, repr=False)
@@ -264,6 +265,7 @@ def load_pack(root: Path | str) -> Library:
         hide_scores=pack.get("quiz_scores") == "hidden",
         age_bands=pack["age_bands"],
         areas=pack["areas"],
+        area_level=pack.get("area_level") or 1,
         services=services,
         problems=tuple(found.problems),
     )
@@ -350,6 +352,12 @@ def _load_pack_file(path: Path, found: _Collector) -> dict | None:
             )
     if len(set(bands)) != len(bands):
         found.add(path, doc.line("age_bands"), "an age band is listed twice")
+    if data.get("area_level") is not None and not 1 <= data["area_level"] <= MAX_AREA_LEVEL:
+        found.add(
+            path,
+            doc.line("area_level"),
+            f"area_level must be from 1 to {MAX_AREA_LEVEL} (1: provinces, 2: districts...)",
+        )
     areas, codes = [], set()
     for index, item in enumerate(data.get("areas") or ()):
         _check_texts(path, doc, found, item, ("areas", index), ("name",), locales, source)
@@ -408,6 +416,7 @@ def _load_services(path: Path, pack: dict, found: _Collector) -> tuple[Service, 
     return tuple(services)
 
 
+MAX_AREA_LEVEL = 5
 AGE_BAND_RE = re.compile(r"^(\d{1,3})(-\d{1,3}|\+)$")
 
 

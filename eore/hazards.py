@@ -23,7 +23,6 @@ import sqlite3
 import threading
 import time
 import unicodedata
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -101,7 +100,7 @@ NEXT_STATUS = {
 UNANSWERED = {
     "item": "",
     "how_many": "unknown",
-    "when": "earlier",  # with no day: the day is not known
+    "when": "",  # the day is not known, unless one is typed
     "marked": "unknown",
     "hurt": "unknown",
 }
@@ -112,6 +111,7 @@ MAX_TEXT = {
     "contact_phone": 40,
     "note": 2000,
 }
+EARLIEST_DAY = date(1900, 1, 1)  # a day seen before this is a typing slip
 # Decimal degrees, with a point or a comma, at most 8 decimals.
 DEGREES_RE = re.compile(r"^[+-]?\d{1,3}(?:[.,]\d{1,8})?$")
 PHONE_RE = re.compile(r"^\+?[\d ()./-]{3,40}$")
@@ -278,22 +278,30 @@ def read_form(form, library, today: date) -> tuple[dict, dict[str, str]]:
 
 
 def _seen_on(fields: dict, today: date, problems: dict) -> str | None:
-    if fields["when"] == "today":
-        return today.isoformat()
-    if fields["when"] == "yesterday":
-        return (today - timedelta(days=1)).isoformat()
+    """Return the day the item was seen (YYYY-MM-DD), or None when the person does not say."""
     typed = ascii_digits(fields["seen_date"])
-    if not typed:
-        return None  # before yesterday, day not known
-    try:
-        day = date.fromisoformat(typed)
-    except ValueError:
-        problems["seen_date"] = _("Write the day like 2026-11-28, or leave it empty.")
-        return None
-    if day > today:
-        problems["seen_date"] = _("This day has not come yet: check the date.")
-        return None
-    return day.isoformat()
+    day = None
+    if typed:
+        try:
+            day = date.fromisoformat(typed)
+        except ValueError:
+            day = EARLIEST_DAY - timedelta(days=1)  # refused just below
+        if day > today:
+            problems["seen_date"] = _("This day has not come yet: check the date.")
+            return None
+        if day < EARLIEST_DAY:
+            problems["seen_date"] = _("Write the day like 2026-11-28, or leave it empty.")
+            return None
+    if fields["when"] in ("today", "yesterday"):
+        chosen = today if fields["when"] == "today" else today - timedelta(days=1)
+        if day is not None and day != chosen:
+            problems["seen_date"] = _(
+                "You chose today or yesterday but wrote another day: choose "
+                "\u201cBefore that\u201d, or clear the day."
+            )
+            return None
+        return chosen.isoformat()
+    return day.isoformat() if day else None
 
 
 def _read_location(form, fields: dict, problems: dict) -> None:
@@ -409,19 +417,27 @@ def list_reports(
     limit: int | None = None,
     oldest_first: bool = False,
 ) -> list[HazardReport]:
-    """Return reports, urgent first then newest (or oldest first); dates filter the day received."""
+    """Return reports, open and urgent first, then newest (or all oldest first).
+
+    ``since`` and ``until`` are days (YYYY-MM-DD) the reports were received, both included.
+    """
     conditions, values = [], []
     if status:
         conditions.append("status = ?")
         values.append(status)
     if since:
-        conditions.append("created_utc >= ?")
+        conditions.append("substr(created_utc, 1, 10) >= ?")
         values.append(since)
     if until:
-        conditions.append("created_utc < ?")
-        values.append((date.fromisoformat(until) + timedelta(days=1)).isoformat())
+        conditions.append("substr(created_utc, 1, 10) <= ?")
+        values.append(until)
     where = " WHERE " + " AND ".join(conditions) if conditions else ""
-    order = "created_utc, rowid" if oldest_first else "urgent DESC, created_utc DESC, rowid DESC"
+    # The inbox: reports still open first, among them the urgent, then the newest.
+    order = (
+        "created_utc, rowid"
+        if oldest_first
+        else "status = 'closed', urgent DESC, created_utc DESC, rowid DESC"
+    )
     sql = f"SELECT * FROM hazard_report{where} ORDER BY {order}"
     if limit:
         sql += f" LIMIT {int(limit)}"
@@ -450,11 +466,23 @@ def events_of(db, report_id: str) -> list[HazardEvent]:
 
 
 def change_status(
-    db, report: HazardReport, to_status: str | None, note: str, account_id: str, *, device: str
+    db,
+    report: HazardReport,
+    to_status: str | None,
+    note: str,
+    account_id: str,
+    *,
+    event_id: str,
+    device: str,
 ) -> bool:
-    """Record a new status and/or a note; return False if the report changed meanwhile."""
+    """Record a new status and/or a note once; return False if the report changed meanwhile.
+
+    ``event_id`` comes with the form: the same form sent again records nothing more.
+    """
     now = store.utc_now()
     with store.writing(db):
+        if event_recorded(db, event_id):
+            return True  # sent before: already recorded
         if to_status is not None:
             changed = db.execute(
                 "UPDATE hazard_report SET status = ?, status_by = ?, status_utc = ?"
@@ -467,7 +495,7 @@ def change_status(
             "INSERT INTO hazard_event (id, device, created_utc, report_id, account_id,"
             " from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                str(uuid.uuid4()),
+                event_id,
                 device,
                 now,
                 report.id,
@@ -478,6 +506,11 @@ def change_status(
             ),
         )
     return True
+
+
+def event_recorded(db, event_id: str) -> bool:
+    """Return whether the change or note with this id is stored."""
+    return db.execute("SELECT 1 FROM hazard_event WHERE id = ?", (event_id,)).fetchone() is not None
 
 
 def purge_contacts(db, days: int, now: datetime | None = None) -> int:
@@ -526,21 +559,14 @@ def recent_reports() -> RecentReports:
     return current_app.extensions["eore"].setdefault("recent_reports", RecentReports())
 
 
-def _valid_id(value: str | None) -> str | None:
-    try:
-        return str(uuid.UUID(value or "", version=4)) if value else None
-    except ValueError:
-        return None
-
-
 @bp.route("/report", methods=["GET", "POST"])
 def report():
     """Ask what was seen, where, and whether someone is hurt; store it once."""
     library = current_library()
     fields, problems, status = {}, {}, 200
-    report_id = str(uuid.uuid4())
+    report_id = store.new_record_id()
     if request.method == "POST":
-        sent_id = _valid_id(request.form.get("report_id"))
+        sent_id = store.record_id_from(request.form.get("report_id"))
         fields, problems = read_form(request.form, library, date.today())
         if g.get("csrf_failed") or sent_id is None:
             problems["form"] = _(
@@ -675,7 +701,15 @@ def detail(report_id):
     if request.method == "POST":
         to_status = request.form.get("to_status") or None
         note = clean_text(request.form.get("note"))
-        if to_status is not None and to_status not in NEXT_STATUS[found.status]:
+        event_id = store.record_id_from(request.form.get("event_id"))
+        if event_id is not None and event_recorded(db, event_id):
+            return redirect(url_for("hazard_admin.detail", report_id=found.id), 303)
+        if event_id is None:
+            problem = _(
+                "This form had expired. Nothing was sent: check your answers and send it again."
+            )
+            status = 422
+        elif to_status is not None and to_status not in NEXT_STATUS[found.status]:
             problem, status = _("Choose one of the next steps shown."), 422
         elif to_status is None and not note:
             problem, status = _("Write a note, or choose the next step."), 422
@@ -690,6 +724,7 @@ def detail(report_id):
             to_status,
             note,
             current_account().id,
+            event_id=event_id,
             device=current_app.config["DEVICE_ID"],
         ):
             problem, status = (
@@ -704,6 +739,7 @@ def detail(report_id):
         render_template(
             "hazards/detail.html",
             account=current_account(),
+            event_id=store.new_record_id(),
             report=found,
             events=events_of(db, found.id),
             by=by.name if by else "",
@@ -721,7 +757,8 @@ def detail(report_id):
 
 # --- Exports ----------------------------------------------------------------
 
-# (key, header, HXL hashtag, XLSForm name) of every exported column.
+# (key, header, HXL hashtag, XLSForm name) of every exported column; the areas'
+# tags name their administrative level (#adm1 by default, see columns()).
 COLUMNS = [
     ("id", "report id", "#meta+id", "report_id"),
     ("reference", "reference", "#meta+ref", "reference"),
@@ -739,7 +776,7 @@ COLUMNS = [
     ("longitude", "longitude", "#geo+lon", "longitude"),
     ("marked", "marked", "#status+marked", "marked"),
     ("nearby", "nearby", "#loc+nearby", "nearby"),
-    ("hurt", "someone hurt", "#affected+injured", "accident"),
+    ("hurt", "someone hurt", "#status+injured", "accident"),
     ("urgent", "urgent", "#priority", "urgent"),
     ("contact_consent", "agreed to be contacted", "#contact+consent", "contact_consent"),
     ("contact_name", "contact name", "#contact+name", "contact_name"),
@@ -754,18 +791,31 @@ EXPORT_KINDS = {
     "json": ("application/json", "hazard-reports.json"),
     "geojson": ("application/geo+json", "hazard-reports.geojson"),
 }
+# Validated to digits, spaces and + ( ) . / -: written as typed, never as a formula.
+AS_TYPED = frozenset({"contact_phone"})
 # Left out of GeoJSON: a map is shared more widely than a table.
 NOT_ON_MAPS = ("contact_consent", "contact_name", "contact_phone", "latitude", "longitude")
 
 
+def columns(area_level: int) -> list[tuple[str, str, str, str]]:
+    """Return the exported columns, the areas' HXL tags at the pack's administrative level."""
+    return [
+        (key, header, hxl.replace("#adm1", f"#adm{area_level}"), name)
+        for key, header, hxl, name in COLUMNS
+    ]
+
+
 def export_row(report: HazardReport, area_names: dict[str, str]) -> dict:
-    """Return one report as a flat record: choice names, yes/no, numbers as numbers."""
+    """Return one report as a flat record: choice names, yes/no, numbers as numbers.
+
+    What is not known is None: empty in CSV, null in JSON.
+    """
     return {
         "id": report.id,
         "reference": report.reference,
         "device": report.device,
         "received_utc": report.created_utc,
-        "seen_on": report.seen_on or "",
+        "seen_on": report.seen_on,
         "item": report.item,
         "how_many": report.how_many,
         "description": report.description,
@@ -773,8 +823,8 @@ def export_row(report: HazardReport, area_names: dict[str, str]) -> dict:
         "admin_area": report.admin_area or "",
         "admin_area_name": area_names.get(report.admin_area or "", ""),
         "geo_safe": "yes" if report.geo_safe else "no",
-        "latitude": report.latitude if report.has_location else "",
-        "longitude": report.longitude if report.has_location else "",
+        "latitude": report.latitude if report.has_location else None,
+        "longitude": report.longitude if report.has_location else None,
         "marked": report.marked,
         # XLSForm writes the answers of a select_multiple question this way.
         "nearby": " ".join(report.nearby),
@@ -784,7 +834,7 @@ def export_row(report: HazardReport, area_names: dict[str, str]) -> dict:
         "contact_name": report.contact_name or "",
         "contact_phone": report.contact_phone or "",
         "status": report.status,
-        "status_utc": report.status_utc or "",
+        "status_utc": report.status_utc,
         "locale": report.locale,
     }
 
@@ -818,7 +868,7 @@ def export_reports(db, kind: str, since: str | None = None) -> tuple[str, str, s
             {"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=2
         )
     else:
-        text = write_csv(COLUMNS, rows, kind)
+        text = write_csv(columns(library.area_level), rows, kind, as_typed=AS_TYPED)
     return text, mimetype, name
 
 
@@ -827,7 +877,10 @@ def export(kind):
     """Download every report (generated for this request, never left in a folder)."""
     if kind not in EXPORT_KINDS:
         abort(404)
-    text, mimetype, name = export_reports(store.get_db(), kind, _day(request.args.get("since")))
+    since = request.args.get("since")
+    if since and _day(since) is None:
+        abort(400)
+    text, mimetype, name = export_reports(store.get_db(), kind, _day(since))
     response = current_app.response_class(text, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"

@@ -134,6 +134,12 @@ PACK_FIELDS = _record(
         fields=AREA_FIELDS,
     ),
     Field(
+        "area_level",
+        "integer",
+        False,
+        "administrative level of the areas: 1 for provinces, 2 for districts... (default 1)",
+    ),
+    Field(
         "quiz_scores",
         "choice",
         False,

@@ -68,5 +68,6 @@ SELECT
         || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))),
     r.device, r.updated_utc, r.session_id, 'other',
     coalesce(nullif(json_extract(r.fields, '$.date'), ''), substr(r.created_utc, 1, 10))
-FROM session_report r JOIN n ON n.i <= coalesce(json_extract(r.fields, '$.referrals'), 0);
+FROM session_report r JOIN n ON n.i <= json_extract(r.fields, '$.referrals')
+WHERE json_type(r.fields, '$.referrals') = 'integer';
 UPDATE session_report SET fields = json_remove(fields, '$.referrals');

@@ -364,12 +364,14 @@ def _position(value: str | None, default: int) -> float:
 @bp.get("/<code>")
 def control(code):
     """The facilitator's control: the step shown, next and back, the join code, who follows."""
-    from .referrals import referral_counts  # referrals builds on this module
+    from .referrals import referral_counts, referrals_open  # referrals builds on this module
 
     session = own_session_or_404(code)
     return render_template(
         "sessions/control.html",
         referrals=referral_counts(store.get_db(), session.id),
+        referrals_open=referrals_open(store.get_db(), session.id),
+        referral_id=store.new_record_id(),
         referral_logged=request.args.get("referral"),
         service_types=schema.SERVICE_TYPES,
         session=session,

@@ -8,6 +8,7 @@ committed with ``synchronous=FULL``: after that, a power cut cannot lose it.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from contextlib import contextmanager
@@ -28,6 +29,9 @@ MIGRATIONS = {
     6: Path(__file__).with_name("schema6.sql"),
 }
 BUSY_TIMEOUT_SECONDS = 10
+# The id of a new record, given to a form when it is shown so that sending the
+# form twice stores the record once: a random UUID, written the one way uuid4() does.
+RECORD_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
 class StoreError(Exception):
@@ -124,6 +128,16 @@ class PhaseScore:
 
     attempts: int
     average: float
+
+
+def new_record_id() -> str:
+    """Return the id of a record a form will create (see RECORD_ID_RE)."""
+    return str(uuid.uuid4())
+
+
+def record_id_from(value: str | None) -> str | None:
+    """Return the record id a form sent back, or None when it is not one this box gives."""
+    return value if value and RECORD_ID_RE.match(value) else None
 
 
 def utc_now() -> str:

@@ -28,8 +28,14 @@ def write_csv(
     rows: Iterable[dict],
     kind: str,
     cell: Callable[[dict, str], object] = lambda row, key: row.get(key, ""),
+    *,
+    as_typed: frozenset[str] = frozenset(),
 ) -> str:
-    """Return the rows as CSV: ``kind`` "csv" has headers and HXL tags, else XLSForm names."""
+    """Return the rows as CSV: ``kind`` "csv" has headers and HXL tags, else XLSForm names.
+
+    Cells that could start a formula are kept as text, except in the columns
+    ``as_typed``, whose values were checked to hold no formula (phone numbers).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if kind == "csv":
@@ -38,5 +44,10 @@ def write_csv(
     else:
         writer.writerow([xls for _key, _header, _hxl, xls in columns])
     for row in rows:
-        writer.writerow([spreadsheet_safe(cell(row, key)) for key, _h, _hxl, _xls in columns])
+        writer.writerow(
+            [
+                cell(row, key) if key in as_typed else spreadsheet_safe(cell(row, key))
+                for key, _h, _hxl, _xls in columns
+            ]
+        )
     return buffer.getvalue()

@@ -216,6 +216,10 @@ PACK_WITH_AREAS = (PACKS / "good" / "pack.yaml").read_text(encoding="utf-8")
             {"pack.yaml": PACK_WITH_AREAS + "  - {code: TP03}\n"},
             "pack.yaml:23: error: missing field 'name'",
         ),
+        (
+            {"pack.yaml": PACK_WITH_AREAS + "area_level: 7\n"},
+            "pack.yaml:23: error: area_level must be from 1 to 5",
+        ),
     ],
 )
 def test_broken_pack_reports_file_and_line(make_pack, files, expected):

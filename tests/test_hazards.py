@@ -21,7 +21,6 @@ from eore.hazards import (
     report_by_id,
 )
 from eore.locales import INTERFACE_LOCALES
-from eore.tables import spreadsheet_safe
 
 GOOD_PACK = str(PACKS / "good")
 
@@ -108,6 +107,33 @@ def test_a_child_needs_only_what_and_where(box):
     (row,) = stored(box)
     assert (row["how_many"], row["marked"], row["hurt"]) == ("unknown", "unknown", "unknown")
     assert row["geo_safe"] == 0 and row["latitude"] is None and row["contact_name"] is None
+    assert row["seen_on"] is None  # not said: not made up as today
+
+
+def test_the_form_preselects_no_answer(box):
+    html = box.test_client().get("/en/report").get_data(as_text=True)
+    assert " checked" not in html
+
+
+TODAY = datetime.now().date()
+
+
+@pytest.mark.parametrize(
+    ("when", "typed", "stored_day"),
+    [
+        ("today", "", TODAY),
+        ("yesterday", "", TODAY - timedelta(days=1)),
+        ("earlier", "2026-01-02", "2026-01-02"),
+        ("", "2026-01-02", "2026-01-02"),  # a day typed, no choice made: the day
+        ("earlier", "", None),
+        ("today", TODAY.isoformat(), TODAY),
+    ],
+)
+def test_the_day_seen_is_what_the_person_said(box, when, typed, stored_day):
+    response = send(box.test_client(), **GOOD, when=when, seen_date=typed)
+    assert response.status_code == 303
+    expected = stored_day.isoformat() if isinstance(stored_day, type(TODAY)) else stored_day
+    assert stored(box)[0]["seen_on"] == expected
 
 
 def test_the_confirmation_gives_the_reference_and_nothing_of_the_report(box):
@@ -163,6 +189,8 @@ BAD_INPUT = [
     ({"when": "earlier", "seen_date": "2026-02-30"}, "seen_date", "like 2026-11-28"),
     ({"when": "earlier", "seen_date": "2999-01-01"}, "seen_date", "has not come yet"),
     ({"when": "tomorrow"}, "when", "Choose one of the answers on the page."),
+    ({"when": "today", "seen_date": "2026-01-02"}, "seen_date", "but wrote another day"),
+    ({"when": "earlier", "seen_date": "1899-12-31"}, "seen_date", "like 2026-11-28"),
 ]
 
 
@@ -202,10 +230,21 @@ def test_a_form_whose_token_failed_keeps_what_was_typed(box):
     assert stored(box) == []
 
 
-def test_a_form_without_a_valid_report_id_stores_nothing(box):
+@pytest.mark.parametrize(
+    "report_id",
+    [
+        "1 OR 1=1",
+        "",
+        "00000000-0000-0000-0000-000000000000",
+        "urn:uuid:3f0c4bd6-8a0b-4c57-9f5e-1a2b3c4d5e6f",
+        "3F0C4BD6-8A0B-4C57-9F5E-1A2B3C4D5E6F",
+        "{3f0c4bd6-8a0b-4c57-9f5e-1a2b3c4d5e6f}",
+    ],
+)
+def test_a_form_without_an_id_the_box_gave_stores_nothing(box, report_id):
     client = box.test_client()
     form = form_of(client)
-    response = send(client, form={**form, "report_id": "1 OR 1=1"}, **GOOD)
+    response = send(client, form={**form, "report_id": report_id}, **GOOD)
     assert response.status_code == 422
     assert stored(box) == []
 
@@ -232,8 +271,28 @@ def test_the_sent_page_answers_only_for_a_stored_report(box):
     response = send(client, **GOOD)
     (row,) = stored(box)
     assert client.get(f"/en/report/sent/{uuid.uuid4()}").status_code == 404
-    assert client.get(f"/en/report/sent/{row['reference']}").status_code == 404
     assert client.get(response.location).status_code == 200
+    # No address of the box takes a reference: there is nothing to enumerate.
+    public = [rule for rule in box.url_map.iter_rules() if not rule.rule.startswith("/admin")]
+    assert all(
+        set(rule.arguments)
+        <= {
+            "locale",
+            "report_id",
+            "slug",
+            "test_id",
+            "code",
+            "filename",
+            "name",
+            "path",
+            "kind",
+            "audience",
+        }
+        for rule in public
+    ), [r.rule for r in public]
+    assert [r.rule for r in public if "report_id" in r.arguments] == [
+        "/<locale>/report/sent/<uuid:report_id>"
+    ]
 
 
 # --- Who may see reports ----------------------------------------------------
@@ -267,8 +326,13 @@ def test_nobody_without_an_admin_login_sees_a_report(box):
         anonymous = participant.get(url)
         assert anonymous.status_code == 302 and anonymous.location.startswith("/login"), url
         assert facilitator.get(url).status_code == 403, url
-    post = participant.post(f"/admin/reports/{row['id']}", data={"to_status": "closed"})
-    assert post.status_code in (302, 400)
+    # Even with a valid token (from the public form), changing a report asks to sign in.
+    token = form_of(participant)["csrf_token"]
+    post = participant.post(
+        f"/admin/reports/{row['id']}",
+        data={"csrf_token": token, "to_status": "closed", "from_status": "new"},
+    )
+    assert post.status_code == 302 and post.location.startswith("/login")
     assert stored(box)[0]["status"] == "new"
     # Facilitators see counts only.
     home = facilitator.get("/facilitate/").get_data(as_text=True)
@@ -296,14 +360,7 @@ def test_inbox_puts_urgent_reports_first_and_filters(box):
     assert order == sorted(order)
     assert html.count('class="urgent"') == 2
     ids = {r["place"]: r["id"] for r in stored(box)}
-    admin.post(
-        f"/admin/reports/{ids['calm field']}",
-        data={
-            "csrf_token": token_of(admin, ids["calm field"]),
-            "from_status": "new",
-            "to_status": "closed",
-        },
-    )
+    assert move(admin, ids["calm field"], "closed", box=box).status_code == 303
     closed = admin.get("/admin/reports/?status=closed").get_data(as_text=True)
     assert "calm field" in closed and "newest calm" not in closed
     today = datetime.now(UTC).date()
@@ -311,15 +368,35 @@ def test_inbox_puts_urgent_reports_first_and_filters(box):
     assert "No hazard report here." in future.get_data(as_text=True)
     same_day = admin.get(f"/admin/reports/?from={today}&to={today}").get_data(as_text=True)
     assert all(place in same_day for place in ids)
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    box.test_db.execute(
+        "UPDATE hazard_report SET created_utc = ? WHERE place = 'newest calm'", (yesterday,)
+    )
+    until_yesterday = admin.get(f"/admin/reports/?to={today - timedelta(days=1)}")
+    html = until_yesterday.get_data(as_text=True)
+    assert "newest calm" in html and "someone hurt here" not in html
+    assert admin.get("/admin/reports/?to=9999-12-31&from=0001-01-01").status_code == 200
+    assert admin.get("/admin/reports/?to=soon").status_code == 200  # ignored, like no filter
 
 
-def token_of(client, report_id: str) -> str:
+def test_closed_reports_go_below_open_ones_even_when_urgent(box):
+    client = box.test_client()
+    send(client, **{**GOOD, "place": "hurt but done", "hurt": "yes"})
+    send(client, **{**GOOD, "place": "ordinary open"})
+    admin = signed_in(box, "ada")
+    report_id = next(r["id"] for r in stored(box) if r["place"] == "hurt but done")
+    assert move(admin, report_id, "closed", box=box).status_code == 303
+    html = admin.get("/admin/reports/").get_data(as_text=True)
+    assert html.index("ordinary open") < html.index("hurt but done")
+
+
+def form_fields(client, report_id: str) -> dict:
     html = client.get(f"/admin/reports/{report_id}").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
 
 
-def move(client, report_id, to_status=None, note="", from_status=None, box=None):
-    data = {"csrf_token": token_of(client, report_id), "note": note}
+def move(client, report_id, to_status=None, note="", from_status=None, box=None, fields=None):
+    data = {**(fields or form_fields(client, report_id)), "note": note}
     if to_status:
         data["to_status"] = to_status
     data["from_status"] = from_status or report_by_id(box.test_db, report_id).status
@@ -438,9 +515,10 @@ def test_csv_export_has_hxl_tags_and_every_stored_field(box):
         assert record["#adm1+code"] == (row["admin_area"] or "")
         assert record["#status+marked"] == row["marked"]
         assert record["#loc+nearby"] == row["nearby"]
-        assert record["#affected+injured"] == row["hurt"]
+        assert record["#status+injured"] == row["hurt"]
         assert record["#contact+name"] == (row["contact_name"] or "")
-        assert record["#contact+phone"] == spreadsheet_safe(row["contact_phone"] or "")
+        # A checked phone number is written as typed, "+" and all.
+        assert record["#contact+phone"] == (row["contact_phone"] or "")
         assert record["#status"] == row["status"]
         assert record["#meta+language"] == row["locale"]
         assert record["#meta+device"] == row["device"]
@@ -580,3 +658,54 @@ def test_a_phone_number_typed_in_arabic_digits_is_kept_as_dialled(box):
     client = box.test_client()
     send(client, "ar", **GOOD, contact_consent="yes", contact_phone="٠٩٩ ١٢٣ ٤٥٦")
     assert stored(box)[0]["contact_phone"] == "099 123 456"
+
+
+def test_a_form_sent_twice_records_one_change_or_note(box):
+    send(box.test_client(), **GOOD)
+    report_id = stored(box)[0]["id"]
+    admin = signed_in(box, "ada")
+    fields = form_fields(admin, report_id)
+    first = move(admin, report_id, None, "Called the office", box=box, fields=fields)
+    again = move(admin, report_id, None, "Called the office", box=box, fields=fields)
+    assert first.status_code == again.status_code == 303
+    fields = form_fields(admin, report_id)
+    first = move(admin, report_id, "forwarded", box=box, fields=fields)
+    # The double tap finds the report already forwarded: done, not "changed by someone else".
+    again = move(admin, report_id, "forwarded", box=box, fields=fields)
+    assert first.status_code == again.status_code == 303
+    events = box.test_db.execute("SELECT to_status, note FROM hazard_event").fetchall()
+    assert [tuple(e) for e in events] == [(None, "Called the office"), ("forwarded", "")]
+    expired = move(admin, report_id, None, "x", box=box, fields={**fields, "event_id": "1"})
+    assert expired.status_code == 422
+
+
+def test_json_export_gives_null_for_what_is_not_known(box):
+    send(box.test_client(), **GOOD, when="earlier")
+    (record,) = json.loads(export(box, "json"))
+    assert record["seen_on"] is None and record["latitude"] is None
+    assert record["status_utc"] is None and record["place"] == GOOD["place"]
+
+
+def test_export_refuses_a_since_that_is_not_a_day(box):
+    admin = signed_in(box, "ada")
+    assert admin.get("/admin/reports/export.csv?since=garbage").status_code == 400
+    assert admin.get("/admin/reports/export.csv?since=2026-01-01").status_code == 200
+
+
+def test_areas_of_another_level_are_tagged_with_it(staffed_app, make_pack):
+    pack = make_pack()
+    (pack / "pack.yaml").write_text(
+        (pack / "pack.yaml").read_text(encoding="utf-8") + "area_level: 2\n", encoding="utf-8"
+    )
+    app = staffed_app({"ada": "admin"}, CONTENT=str(pack))
+    send(app.test_client(), **GOOD, admin_area="TP02")
+    lines = list(csv.reader(io.StringIO(export(app, "csv"))))
+    record = dict(zip(lines[1], lines[2], strict=True))
+    assert (record["#adm2+code"], record["#adm2+name"]) == ("TP02", "South district")
+    assert not [tag for tag in lines[1] if tag.startswith("#adm1")]
+
+
+def test_with_no_days_for_contacts_the_form_asks_for_none(staffed_app):
+    app = staffed_app({}, CONTENT=GOOD_PACK, CONTACT_DAYS="0")
+    html = app.test_client().get("/en/report").get_data(as_text=True)
+    assert 'name="contact_name"' not in html and 'name="contact_consent"' not in html

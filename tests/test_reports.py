@@ -7,6 +7,7 @@ import io
 import json
 import re
 import sqlite3
+import uuid
 
 import pytest
 from conftest import STAFF_PASSWORD, signed_in
@@ -234,11 +235,15 @@ def test_strange_numbers_and_formulas_are_refused_or_kept_as_text(box):
     assert record["#org+name"] == "'=HYPERLINK(1)" and record["#reached+m+age5_12"] == "6"
 
 
-def log_referral(client, code, kind):
-    fields = hidden(client.get(f"/facilitate/sessions/{code}").get_data(as_text=True))
+def log_referral(client, code, kind, fields=None):
+    fields = fields or hidden(client.get(f"/facilitate/sessions/{code}").get_data(as_text=True))
     return client.post(
         f"/facilitate/sessions/{code}/referral",
-        data={"csrf_token": fields["csrf_token"], "service_type": kind},
+        data={
+            "csrf_token": fields["csrf_token"],
+            "referral_id": fields["referral_id"],
+            "service_type": kind,
+        },
     )
 
 
@@ -279,8 +284,29 @@ def log_referral_as(intruder, owner, code):
     token = hidden(intruder.get("/facilitate/sessions/new").get_data(as_text=True))["csrf_token"]
     return intruder.post(
         f"/facilitate/sessions/{code}/referral",
-        data={"csrf_token": token, "service_type": "medical"},
+        data={
+            "csrf_token": token,
+            "referral_id": "3f0c4bd6-8a0b-4c57-9f5e-1a2b3c4d5e6f",
+            "service_type": "medical",
+        },
     )
+
+
+def test_a_referral_form_sent_twice_logs_one_and_none_after_the_report_is_submitted(box):
+    facilitator, code = run_session(box)
+    fields = hidden(facilitator.get(f"/facilitate/sessions/{code}").get_data(as_text=True))
+    log_referral(facilitator, code, "legal", fields)
+    log_referral(facilitator, code, "legal", fields)  # a double tap
+    assert box.test_db.execute("SELECT COUNT(*) FROM referral").fetchone()[0] == 1
+    post_form(facilitator, f"/facilitate/sessions/{code}/report", {**COMPLETE, "action": "submit"})
+    page = facilitator.get(f"/facilitate/sessions/{code}").get_data(as_text=True)
+    assert "referrals can no longer be added" in page and 'name="referral_id"' not in page
+    late = log_referral(facilitator, code, "legal", {**fields, "referral_id": str(uuid.uuid4())})
+    assert late.location.endswith("?referral=closed")
+    assert box.test_db.execute("SELECT COUNT(*) FROM referral").fetchone()[0] == 1
+    admin = signed_in(box, "amina")
+    header, hxl, row = exported_csv(admin, "csv")
+    assert dict(zip(hxl, row, strict=True))["#indicator+referrals"] == "1"
 
 
 def test_referrals_counted_by_hand_before_become_logged_referrals(tmp_path):
@@ -304,12 +330,23 @@ def test_referrals_counted_by_hand_before_become_logged_referrals(tmp_path):
         " VALUES ('r', 'd', 't', 't', 's', ?)",
         ('{"date": "2026-10-30", "referrals": 2, "disabled": 1}',),
     )
+    # Never stored by the toolkit, but a hand-edited count as text is not read as a number.
+    db.execute(
+        "INSERT INTO group_session (id, device, created_utc, code, facilitator_id, audience,"
+        " locale, place, plan) VALUES ('s2', 'd', '2026-11-01T08:00:00Z', 'ACDEH', 'a',"
+        " 'adults', 'en', 'x', '[]')"
+    )
+    db.execute(
+        "INSERT INTO session_report (id, device, created_utc, updated_utc, session_id, fields)"
+        " VALUES ('r2', 'd', 't', 't', 's2', ?)",
+        ('{"date": "2026-10-31", "referrals": "4"}',),
+    )
     db.close()
     store.init_db(path)
     db = store.connect(path)
     rows = db.execute("SELECT session_id, service_type, day, id FROM referral").fetchall()
     assert [tuple(row)[:3] for row in rows] == [("s", "other", "2026-10-30")] * 2
     assert len({row["id"] for row in rows}) == 2
-    fields = db.execute("SELECT fields FROM session_report").fetchone()[0]
+    fields = db.execute("SELECT fields FROM session_report WHERE id = 'r'").fetchone()[0]
     assert json.loads(fields) == {"date": "2026-10-30", "disabled": 1}
     db.close()
