@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import (
         accounts,
         admin,
+        dashboard,
         facilitate,
         hazards,
         hotspot,
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     accounts.init_app(app)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(facilitate.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(sessions.bp)
     app.register_blueprint(sessions.join)

@@ -304,7 +304,7 @@ def login():
     session.permanent = True
     session["account"] = account.id
     session["signed_in_after"] = _now_precise()
-    home = "admin.home" if account.is_admin else "facilitate.home"
+    home = "dashboard.home" if account.is_admin else "facilitate.home"
     return redirect(target or flask_url_for(home))
 
 

@@ -11,8 +11,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 protect(bp, role="admin")
 
 
-@bp.get("/")
-def home():
+@bp.get("/accounts")
+def accounts():
     """List the accounts (made and changed with 'eore users')."""
     return render_template(
         "admin/home.html", account=current_account(), accounts=all_accounts(store.get_db())

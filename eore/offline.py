@@ -19,6 +19,7 @@ from urllib.parse import quote
 from flask import abort, current_app, g, render_template
 from markupsafe import Markup
 
+from . import store
 from .assets import STATIC_ROOT
 from .content import current_library
 from .export import static_export
@@ -45,6 +46,8 @@ def download(slug):
     text, _fell_back = library.text_of(lesson, g.locale)
     # Rendered each time (a few milliseconds): ninety files kept in memory would cost the Pi.
     response = current_app.response_class(lesson_file(slug), mimetype="text/html")
+    if not static_export():  # a phone saved it (a static export renders it once for all)
+        store.count_lesson_download(store.get_db(), slug, g.locale)
     response.headers["Content-Disposition"] = attachment(
         text.title, fallback=f"{slug}-{g.locale}.html"
     )

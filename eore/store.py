@@ -18,7 +18,7 @@ from pathlib import Path
 
 from flask import current_app, g
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # Forward-only migrations: the SQL that brings the database to each version.
 MIGRATIONS = {
     1: Path(__file__).with_name("schema.sql"),
@@ -27,6 +27,7 @@ MIGRATIONS = {
     4: Path(__file__).with_name("schema4.sql"),
     5: Path(__file__).with_name("schema5.sql"),
     6: Path(__file__).with_name("schema6.sql"),
+    7: Path(__file__).with_name("schema7.sql"),
 }
 BUSY_TIMEOUT_SECONDS = 10
 # The id of a new record, given to a form when it is shown so that sending the
@@ -317,6 +318,16 @@ def phase_scores(
         values,
     ).fetchall()
     return {row["phase"]: PhaseScore(row["attempts"], row["average"]) for row in rows}
+
+
+def count_lesson_download(db: sqlite3.Connection, lesson: str, locale: str) -> None:
+    """Count one lesson saved to a phone: a number per day and language, nothing about who."""
+    with writing(db):
+        db.execute(
+            "INSERT INTO lesson_download (day, subject, locale, downloads) VALUES (?, ?, ?, 1)"
+            " ON CONFLICT DO UPDATE SET downloads = downloads + 1",
+            (utc_now()[:10], lesson, locale),
+        )
 
 
 def integrity_problems(db: sqlite3.Connection) -> list[str]:

@@ -63,10 +63,13 @@ def test_facilitator_is_refused_admin_pages_and_admin_sees_both(box):
     assert "Signed in as bo" in page and "/en/test/general?phase=pre" in page
     arabic = facilitator.get("/facilitate/", headers={"Accept-Language": "ar"})
     assert '<html lang="ar" dir="rtl">' in arabic.get_data(as_text=True)
-    assert facilitator.get("/admin/").status_code == 403
+    assert facilitator.get("/admin/accounts").status_code == 403
+    assert facilitator.get("/admin/reports/").status_code == 403
+    # The dashboard is for both; a facilitator's shows their own sessions.
+    assert "your sessions only" in facilitator.get("/admin/").get_data(as_text=True)
     admin = box.test_client()
     assert sign_in(admin, "AMINA").location == "/admin/"
-    listing = admin.get("/admin/").get_data(as_text=True)
+    listing = admin.get("/admin/accounts").get_data(as_text=True)
     assert '<td dir="auto">bo</td>' in listing and '<td dir="auto">amina</td>' in listing
     assert admin.get("/facilitate/").status_code == 200
 
