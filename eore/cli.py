@@ -325,6 +325,60 @@ def reports_purge_contacts(days):
 
 
 @cli.group()
+def demo():
+    """Demo data, to try or time the dashboard (never mixed into real records)."""
+
+
+@demo.command("seed")
+@click.option("--sessions", default=200, show_default=True, type=click.IntRange(0, 1_000_000))
+@click.option(
+    "--attempts",
+    default=4000,
+    show_default=True,
+    type=click.IntRange(0, 10_000_000),
+    help="quiz attempts: about 70% knowledge tests in sessions, the rest lesson quizzes",
+)
+@click.option("--hazards", default=100, show_default=True, type=click.IntRange(0, 1_000_000))
+@click.option("--seed", "seed", default=1, show_default=True, help="the same seed, the same data")
+@click.option("--force", is_flag=True, help="add demo data even where real records are kept")
+def demo_seed(sessions, attempts, hazards, seed, force):
+    """Fill the box's database with a year of invented records, all marked device 'demo'."""
+    import sqlite3
+    import time
+
+    from .demo import DemoRefused, seed_database
+
+    app = _app_or_exit()
+    library = app.extensions["eore"]["library"]
+    started = time.perf_counter()
+    try:
+        counts = seed_database(
+            app.config["DATABASE"],
+            library,
+            sessions=sessions,
+            attempts=attempts,
+            hazards=hazards,
+            seed=seed,
+            force=force,
+            say=lambda line: click.echo(line, err=True),
+        )
+    except DemoRefused as error:
+        click.echo(f"Not done: {error}.", err=True)
+        sys.exit(1)
+    except sqlite3.Error as error:
+        click.echo(
+            f"Stopped: the database {app.config['DATABASE']} refused a write ({error}).", err=True
+        )
+        sys.exit(1)
+    click.echo(
+        f"Added {counts.sessions} demo sessions ({counts.reports} reports, {counts.referrals} "
+        f"referrals), {counts.attempts} quiz attempts ({counts.answers} answers) and "
+        f"{counts.hazards} hazard reports to {app.config['DATABASE']} in "
+        f"{time.perf_counter() - started:.1f} s (seed {seed})."
+    )
+
+
+@cli.group()
 def users():
     """Accounts of facilitators and admins (participants never need one)."""
 
