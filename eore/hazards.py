@@ -517,6 +517,13 @@ def purge_contacts(db, days: int, now: datetime | None = None) -> int:
     """Delete the name and phone of reports older than ``days``; return how many."""
     now = now or datetime.now(UTC)
     cutoff = (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    due = db.execute(
+        "SELECT 1 FROM hazard_report WHERE created_utc <= ?"
+        " AND (contact_name IS NOT NULL OR contact_phone IS NOT NULL) LIMIT 1",
+        (cutoff,),
+    ).fetchone()
+    if due is None:
+        return 0  # nothing to delete: no write, no wait for the lock
     with store.writing(db):
         return db.execute(
             "UPDATE hazard_report SET contact_name = NULL, contact_phone = NULL,"
