@@ -326,7 +326,7 @@ def reports_purge_contacts(days):
 
 @cli.group()
 def demo():
-    """Demo data, to try or time the dashboard (never mixed into real records)."""
+    """Demo data, to try or time the dashboard (refused where real records are kept)."""
 
 
 @demo.command("seed")

@@ -124,8 +124,25 @@ class Reach:
 
 
 def reach(db, filters: Filters, bands) -> Reach:
-    """Return the people reached by the sessions the filters keep."""
-    where, values = _sessions_where(filters)
+    """Return the people reached by the sessions the filters keep.
+
+    Days and months are the reports' dates, as in the session report export: a
+    facilitator may correct a date that a box without a clock got wrong.
+    """
+    where, values = _sessions_where(
+        Filters(
+            place=filters.place,
+            audience=filters.audience,
+            locale=filters.locale,
+            facilitator=filters.facilitator,
+        )
+    )
+    if filters.since:
+        where += " AND r.day >= ?"
+        values.append(filters.since)
+    if filters.until:
+        where += " AND r.day <= ?"
+        values.append(filters.until)
     found = Reach(by_band={band: dict.fromkeys(SEXES, 0) for band in bands})
     joined = f"report_reach r JOIN group_session s ON s.id = r.session_id WHERE {where}"
     for row in db.execute(
@@ -142,7 +159,7 @@ def reach(db, filters: Filters, bands) -> Reach:
                 row["first_time"],
             )
     for row in db.execute(
-        "SELECT substr(s.created_utc, 1, 7) AS month, SUM(r.female) AS female,"
+        "SELECT substr(r.day, 1, 7) AS month, SUM(r.female) AS female,"
         f" SUM(r.male) AS male FROM {joined} AND r.status != 'draft' GROUP BY month ORDER BY month",
         values,
     ):
@@ -262,7 +279,10 @@ def lessons_use(db, filters: Filters, library) -> list[dict]:
         row["subject"]: row["n"]
         for row in db.execute(
             f"SELECT t.subject, SUM(t.attempts) AS n FROM {table}"
-            f" WHERE t.kind = 'lesson' AND {tally_where} GROUP BY t.subject",
+            f" WHERE t.kind = 'lesson' AND {tally_where}"
+            # A live question answered in a session is not a quiz taken.
+            + (" AND t.session_code = ''" if table.startswith("attempt_tally") else "")
+            + " GROUP BY t.subject",
             tally_values,
         )
     }
@@ -300,8 +320,14 @@ def lessons_use(db, filters: Filters, library) -> list[dict]:
     return rows
 
 
-def hazards(db, filters: Filters) -> dict:
-    """Return hazard reports by type and status, by month and status, and the open urgent."""
+def hazards(db, filters: Filters, *, admin: bool) -> dict:
+    """Return hazard reports by type and status, by month and status, and the open urgent.
+
+    For a facilitator, only days narrow them and no report is listed: a place or a
+    language typed as a filter must not reveal, count by count, what a report says.
+    """
+    if not admin:
+        filters = Filters(since=filters.since, until=filters.until)
     conditions, values = [], []
     if filters.since:
         conditions.append("substr(created_utc, 1, 10) >= ?")
@@ -336,15 +362,19 @@ def hazards(db, filters: Filters) -> dict:
         f"SELECT COUNT(*) FROM hazard_report WHERE {where} AND urgent = 1 AND status != 'closed'",
         values,
     ).fetchone()[0]
-    urgent = [
-        dict(row)
-        for row in db.execute(
-            "SELECT id, reference, created_utc, item, place, status FROM hazard_report"
-            f" WHERE {where} AND urgent = 1 AND status != 'closed'"
-            f" ORDER BY created_utc DESC LIMIT {URGENT_SHOWN}",
-            values,
-        )
-    ]
+    urgent = (
+        []
+        if not admin
+        else [
+            dict(row)
+            for row in db.execute(
+                "SELECT id, reference, created_utc, item, place, status FROM hazard_report"
+                f" WHERE {where} AND urgent = 1 AND status != 'closed'"
+                f" ORDER BY created_utc DESC LIMIT {URGENT_SHOWN}",
+                values,
+            )
+        ]
+    )
     return {"by_type": by_type, "by_month": by_month, "urgent": urgent, "urgent_open": urgent_open}
 
 
@@ -357,7 +387,7 @@ def _everything(filters: Filters) -> dict:
         "averages": averages,
         "gains": gains,
         "lessons": lessons_use(db, filters, library),
-        "hazards": hazards(db, filters),
+        "hazards": hazards(db, filters, admin=current_account().is_admin),
     }
 
 
@@ -417,6 +447,10 @@ CHART_COLUMNS = {
         ("item", "what was seen", "#item+type", "item_type"),
         *[(status, status, f"#status+{status}", status) for status in STATUSES],
     ],
+    "hazard_months": [
+        ("month", "month", "#date+month", "month"),
+        *[(status, status, f"#status+{status}", status) for status in STATUSES],
+    ],
 }
 
 
@@ -440,6 +474,8 @@ def chart_rows(chart: str, data: dict) -> list[dict]:
         ]
     if chart == "lessons":
         return data["lessons"]
+    if chart == "hazard_months":
+        return [{"month": month, **counts} for month, counts in data["hazards"]["by_month"].items()]
     return [{"item": item, **counts} for item, counts in data["hazards"]["by_type"].items()]
 
 

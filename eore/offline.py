@@ -13,10 +13,11 @@ import base64
 import hashlib
 import io
 import re
+import sqlite3
 import zipfile
 from urllib.parse import quote
 
-from flask import abort, current_app, g, render_template
+from flask import abort, current_app, g, render_template, request
 from markupsafe import Markup
 
 from . import store
@@ -46,8 +47,11 @@ def download(slug):
     text, _fell_back = library.text_of(lesson, g.locale)
     # Rendered each time (a few milliseconds): ninety files kept in memory would cost the Pi.
     response = current_app.response_class(lesson_file(slug), mimetype="text/html")
-    if not static_export():  # a phone saved it (a static export renders it once for all)
-        store.count_lesson_download(store.get_db(), slug, g.locale)
+    if request.method == "GET" and not static_export():  # a phone saved it
+        try:
+            store.count_lesson_download(store.get_db(), slug, g.locale)
+        except sqlite3.Error as error:  # a count is never worth refusing the lesson
+            current_app.logger.warning("lesson save not counted: %s", error)
     response.headers["Content-Disposition"] = attachment(
         text.title, fallback=f"{slug}-{g.locale}.html"
     )

@@ -60,10 +60,13 @@ CREATE TRIGGER quiz_attempt_tally AFTER INSERT ON quiz_attempt BEGIN
             coalesce(NEW.phase, ''), substr(NEW.created_utc, 1, 10), 1,
             CASE WHEN NEW.total > 0 THEN CAST(NEW.correct AS REAL) / NEW.total ELSE 0 END)
     ON CONFLICT DO UPDATE SET attempts = attempts + 1, share_sum = share_sum + excluded.share_sum;
+    -- A live question answered in a session (a lesson's question, with the session's
+    -- code) is no quiz taken: the day totals leave it out.
     INSERT INTO attempt_day_tally (kind, phase, day, locale, subject, attempts, share_sum)
-    VALUES (NEW.kind, coalesce(NEW.phase, ''), substr(NEW.created_utc, 1, 10), NEW.locale,
-            NEW.subject, 1,
-            CASE WHEN NEW.total > 0 THEN CAST(NEW.correct AS REAL) / NEW.total ELSE 0 END)
+    SELECT NEW.kind, coalesce(NEW.phase, ''), substr(NEW.created_utc, 1, 10), NEW.locale,
+           NEW.subject, 1,
+           CASE WHEN NEW.total > 0 THEN CAST(NEW.correct AS REAL) / NEW.total ELSE 0 END
+    WHERE NEW.kind = 'test' OR NEW.session_code IS NULL
     ON CONFLICT DO UPDATE SET attempts = attempts + 1, share_sum = share_sum + excluded.share_sum;
 END;
 
@@ -95,7 +98,8 @@ FROM quiz_answer a JOIN quiz_attempt t ON t.id = a.attempt_id GROUP BY 1, 2, 3, 
 
 INSERT INTO attempt_day_tally
 SELECT kind, phase, day, locale, subject, SUM(attempts), SUM(share_sum)
-FROM attempt_tally GROUP BY kind, phase, day, locale, subject;
+FROM attempt_tally WHERE kind = 'test' OR session_code = ''
+GROUP BY kind, phase, day, locale, subject;
 
 INSERT INTO answer_day_tally
 SELECT kind, phase, day, locale, subject, question, SUM(answered), SUM(correct)
@@ -113,6 +117,7 @@ CREATE TABLE report_band (
 CREATE TABLE report_reach (
     session_id TEXT PRIMARY KEY REFERENCES group_session (id),
     status TEXT NOT NULL,
+    day TEXT NOT NULL,                -- the report's date (the facilitator may correct it)
     female INTEGER NOT NULL,
     male INTEGER NOT NULL,
     disabled INTEGER NOT NULL,
@@ -124,8 +129,10 @@ CREATE TRIGGER session_report_reach_insert AFTER INSERT ON session_report BEGIN
     SELECT NEW.session_id, band.key, coalesce(json_extract(band.value, '$.female'), 0),
            coalesce(json_extract(band.value, '$.male'), 0)
     FROM json_each(NEW.fields, '$.attendance') AS band;
-    INSERT INTO report_reach (session_id, status, female, male, disabled, first_time)
-    SELECT NEW.session_id, NEW.status, coalesce(SUM(female), 0), coalesce(SUM(male), 0),
+    INSERT INTO report_reach (session_id, status, day, female, male, disabled, first_time)
+    SELECT NEW.session_id, NEW.status,
+           coalesce(nullif(json_extract(NEW.fields, '$.date'), ''), substr(NEW.created_utc, 1, 10)),
+           coalesce(SUM(female), 0), coalesce(SUM(male), 0),
            coalesce(json_extract(NEW.fields, '$.disabled'), 0),
            coalesce(json_extract(NEW.fields, '$.first_time'), 0)
     FROM report_band WHERE session_id = NEW.session_id;
@@ -138,8 +145,10 @@ CREATE TRIGGER session_report_reach_update AFTER UPDATE ON session_report BEGIN
     SELECT NEW.session_id, band.key, coalesce(json_extract(band.value, '$.female'), 0),
            coalesce(json_extract(band.value, '$.male'), 0)
     FROM json_each(NEW.fields, '$.attendance') AS band;
-    INSERT INTO report_reach (session_id, status, female, male, disabled, first_time)
-    SELECT NEW.session_id, NEW.status, coalesce(SUM(female), 0), coalesce(SUM(male), 0),
+    INSERT INTO report_reach (session_id, status, day, female, male, disabled, first_time)
+    SELECT NEW.session_id, NEW.status,
+           coalesce(nullif(json_extract(NEW.fields, '$.date'), ''), substr(NEW.created_utc, 1, 10)),
+           coalesce(SUM(female), 0), coalesce(SUM(male), 0),
            coalesce(json_extract(NEW.fields, '$.disabled'), 0),
            coalesce(json_extract(NEW.fields, '$.first_time'), 0)
     FROM report_band WHERE session_id = NEW.session_id;
@@ -151,7 +160,9 @@ SELECT r.session_id, band.key, coalesce(json_extract(band.value, '$.female'), 0)
 FROM session_report r, json_each(r.fields, '$.attendance') AS band;
 
 INSERT INTO report_reach
-SELECT r.session_id, r.status, coalesce(SUM(b.female), 0), coalesce(SUM(b.male), 0),
+SELECT r.session_id, r.status,
+       coalesce(nullif(json_extract(r.fields, '$.date'), ''), substr(r.created_utc, 1, 10)),
+       coalesce(SUM(b.female), 0), coalesce(SUM(b.male), 0),
        coalesce(json_extract(r.fields, '$.disabled'), 0),
        coalesce(json_extract(r.fields, '$.first_time'), 0)
 FROM session_report r LEFT JOIN report_band b ON b.session_id = r.session_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -16,7 +17,7 @@ from eore.content import load_pack
 from eore.hazards import save_report as save_hazard
 from eore.reports import prefilled
 from eore.reports import save_report as save_session_report
-from eore.sessions import Step, create_session
+from eore.sessions import Step, create_session, session_by_code
 from eore.settings import PROJECT_ROOT
 
 STARTER = load_pack(PROJECT_ROOT / "content")
@@ -46,7 +47,7 @@ def session(db, facilitator, *, audience, locale, place, area, lessons, day, tes
     db.execute(
         "UPDATE group_session SET created_utc = ? WHERE id = ?", (f"{day}T10:00:00Z", made.id)
     )
-    return made
+    return session_by_code(db, made.code)  # its report is dated that day
 
 
 def report(db, made, status, attendance, disabled=0, first_time=0):
@@ -358,12 +359,12 @@ def test_a_static_export_counts_no_lesson_saved(run_eore, tmp_path):
 
 
 @pytest.mark.browser
-def test_the_dashboard_of_a_year_prints_on_one_a4_page(eore_server, browser):
+def test_the_dashboard_of_two_years_prints_on_one_a4_page(eore_server, browser):
     for name, role in (("ada", "admin"), ("fay", "facilitator"), ("gus", "facilitator")):
         add_server_account(eore_server, name, role)
     db = store.connect(eore_server.data / "eore.sqlite3")
     fill(db)
-    for month in range(1, 13):  # a year of sessions: a bar a month
+    for month in range(24):  # two years of sessions: a bar a month on the screen
         made = session(
             db,
             "gus",
@@ -372,7 +373,7 @@ def test_the_dashboard_of_a_year_prints_on_one_a4_page(eore_server, browser):
             place=f"Village {month}",
             area="East",
             lessons=["farming"],
-            day=f"2026-{month:02d}-15",
+            day=f"{2025 + month // 12}-{month % 12 + 1:02d}-15",
         )
         report(db, made, "submitted", {"18-59": {"female": month, "male": 2 * month}})
     db.close()
@@ -412,3 +413,68 @@ def test_a_report_submitted_later_counts_from_then(box):
     html = admin.get("/admin/").get_data(as_text=True)
     assert numbers(html, "people reached") == 25 + 11
     assert "still a draft" not in html
+
+
+def test_a_facilitator_cannot_probe_hazard_reports_with_filters(box):
+    fay = signed_in(box, "fay")
+    answers = set()
+    for query in ("", "?place=North+field", "?place=Zzz", "?locale=ar", "?place=North&locale=en"):
+        html = fay.get("/admin/" + query).get_data(as_text=True)
+        rows = tuple(tuple(row.values()) for row in table_csv(fay, "hazards", query))
+        answers.add((numbers(html, "urgent reports still open"), rows))
+    assert len(answers) == 1  # the same counts whatever is typed
+    # An admin's place filter narrows them.
+    admin = signed_in(box, "ada")
+    html = admin.get("/admin/?place=Zzz").get_data(as_text=True)
+    assert "No hazard report for these choices." in html
+
+
+def test_a_live_question_answered_in_a_session_is_no_quiz_taken(box):
+    admin = signed_in(box, "ada")
+    code = box.test_db.execute("SELECT code FROM group_session LIMIT 1").fetchone()[0]
+    store.save_attempt(
+        box.test_db,
+        store.Attempt(
+            id=str(uuid.uuid4()),
+            kind="lesson",
+            subject="farming",
+            locale="en",
+            answers=(store.Answer("q", "a", True),),
+            pack_version="1",
+            session_code=code,
+        ),
+        device="test",
+    )
+    rows = {row["#activity+code"]: row for row in table_csv(admin, "lessons")}
+    assert rows["farming"]["#indicator+quizzes"] == "1"  # the fixture's one quiz, alone
+    fay = account_id(box.test_db, "fay")
+    rows = {
+        row["#activity+code"]: row for row in table_csv(admin, "lessons", f"?facilitator={fay}")
+    }
+    assert rows["farming"]["#indicator+quizzes"] == "0"
+
+
+def test_only_a_lesson_really_sent_is_counted_as_saved(box):
+    phone = box.test_client()
+    assert phone.head("/en/lessons/farming/download").status_code == 200
+    admin = signed_in(box, "ada")
+    rows = {row["#activity+code"]: row for row in table_csv(admin, "lessons")}
+    assert rows["farming"]["#indicator+downloads"] == "2"  # the two GETs of the fixture
+
+
+def test_months_follow_the_date_the_facilitator_wrote(box):
+    db = box.test_db
+    code = db.execute(
+        "SELECT s.code FROM group_session s JOIN session_report r ON r.session_id = s.id"
+        " WHERE r.status = 'verified'"
+    ).fetchone()[0]
+    made = session_by_code(db, code)
+    fields = {**prefilled(made), "date": "2026-09-28", "attendance": {"18-59": {"female": 4}}}
+    db.execute(
+        "UPDATE session_report SET fields = ? WHERE session_id = ?", (json.dumps(fields), made.id)
+    )
+    admin = signed_in(box, "ada")
+    months = {row["#date+month"] for row in table_csv(admin, "reach")}
+    assert months == {"2026-09", "2026-10"}
+    html = admin.get("/admin/?from=2026-09-01&to=2026-09-30").get_data(as_text=True)
+    assert numbers(html, "people reached") == 4
