@@ -111,7 +111,8 @@ def _sessions_where(filters: Filters, alias: str = "s") -> tuple[str, list]:
 class Reach:
     """People reached, from submitted and verified session reports."""
 
-    sessions: int = 0
+    held: int = 0  # sessions started in the period, reported or not
+    sessions: int = 0  # of them, with a submitted or verified report
     drafts: int = 0  # reports not submitted yet: not counted
     by_month: dict = field(default_factory=dict)  # "YYYY-MM" -> {"female": n, "male": n}
     by_band: dict = field(default_factory=dict)  # band -> {"female": n, "male": n}
@@ -144,6 +145,10 @@ def reach(db, filters: Filters, bands) -> Reach:
         where += " AND r.day <= ?"
         values.append(filters.until)
     found = Reach(by_band={band: dict.fromkeys(SEXES, 0) for band in bands})
+    held_where, held_values = _sessions_where(filters)
+    found.held = db.execute(
+        f"SELECT COUNT(*) FROM group_session s WHERE {held_where}", held_values
+    ).fetchone()[0]
     joined = f"report_reach r JOIN group_session s ON s.id = r.session_id WHERE {where}"
     for row in db.execute(
         "SELECT r.status = 'draft' AS draft, COUNT(*) AS n, SUM(r.disabled) AS disabled,"

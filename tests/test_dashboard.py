@@ -192,6 +192,7 @@ def box(staffed_app):
 
 LABELS = {
     "people reached": "People reached:",
+    "sessions held": "Sessions held:",
     "sessions reported": "Sessions reported:",
     "persons with disabilities": "Persons with disabilities:",
     "first-time attendees": "First-time attendees:",
@@ -214,6 +215,7 @@ def test_reach_by_sex_band_and_month_matches_the_reports(box):
     admin = signed_in(box, "ada")
     html = admin.get("/admin/").get_data(as_text=True)
     assert numbers(html, "people reached") == 7 + 6 + 3 + 4 + 5
+    assert numbers(html, "sessions held") == 3  # the draft's session was held too
     assert numbers(html, "sessions reported") == 2
     assert numbers(html, "persons with disabilities") == 3
     assert numbers(html, "first-time attendees") == 12
