@@ -11,7 +11,7 @@ median over the runs against the budget.
 Usage: python bench/dashboard.py [--runs 3] [--requests 20] [--sessions 10000]
        [--attempts 200000] [--hazards 5000] [--seed 1] [--data DIR]
 Budget (the dashboard issue): the page answers within 500 ms (median).
-Exits 1, saying so, when the box has no dashboard yet (no page with data-dashboard).
+Exits 1, saying so, when /admin/ answers without the dashboard (no element with data-dashboard).
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def run_once(data: str, password: str, requests: int) -> dict:
             ms, status, text = timed(browser, DASHBOARD)
             if number == 0 and (status == 404 or MARKER not in text):
                 raise SystemExit(
-                    f"The dashboard is not there yet: GET {DASHBOARD} answered {status}"
+                    f"No dashboard to measure: GET {DASHBOARD} answered {status}"
                     + ("" if status == 404 else f" without an element with {MARKER}")
                     + "; nothing was measured."
                 )
