@@ -16,7 +16,6 @@ kept by triggers (schema 7), so the page stays fast with years of records.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask import Blueprint, abort, current_app, g, render_template, request
 
@@ -55,13 +54,6 @@ class Filters:
         return {names.get(key, key): value for key, value in self.__dict__.items() if value}
 
 
-def _day(value: str | None) -> str | None:
-    try:
-        return date.fromisoformat(value).isoformat() if value else None
-    except ValueError:
-        return None
-
-
 def read_filters(args, library, account) -> Filters:
     """Return the filters of the query string; a facilitator only ever sees their own."""
     audience = args.get("audience") if args.get("audience") in schema.AUDIENCES else None
@@ -71,8 +63,8 @@ def read_filters(args, library, account) -> Filters:
     if not account.is_admin:
         facilitator = account.id
     return Filters(
-        since=_day(args.get("from")),
-        until=_day(args.get("to")),
+        since=store.day_or_none(args.get("from")),
+        until=store.day_or_none(args.get("to")),
         place=place,
         audience=audience,
         locale=locale,
@@ -80,31 +72,22 @@ def read_filters(args, library, account) -> Filters:
     )
 
 
+# A part of a place's or an area's name, in any case: "?" twice, for the same text.
+PLACE_MATCH = (
+    "(instr(lower({0}place), lower(?)) OR instr(lower(coalesce({0}admin_area, '')), lower(?)))"
+)
+
+
 def _sessions_where(filters: Filters, alias: str = "s") -> tuple[str, list]:
     """Return the SQL condition that picks the sessions the filters keep, and its values."""
-    conditions, values = [], []
-    if filters.since:
-        conditions.append(f"substr({alias}.created_utc, 1, 10) >= ?")
-        values.append(filters.since)
-    if filters.until:
-        conditions.append(f"substr({alias}.created_utc, 1, 10) <= ?")
-        values.append(filters.until)
-    if filters.place:
-        conditions.append(
-            f"(instr(lower({alias}.place), lower(?)) OR"
-            f" instr(lower(coalesce({alias}.admin_area, '')), lower(?)))"
-        )
-        values += [filters.place, filters.place]
-    if filters.audience:
-        conditions.append(f"{alias}.audience = ?")
-        values.append(filters.audience)
-    if filters.locale:
-        conditions.append(f"{alias}.locale = ?")
-        values.append(filters.locale)
-    if filters.facilitator:
-        conditions.append(f"{alias}.facilitator_id = ?")
-        values.append(filters.facilitator)
-    return (" AND ".join(conditions) or "1"), values
+    return store.where(
+        (f"substr({alias}.created_utc, 1, 10) >= ?", filters.since),
+        (f"substr({alias}.created_utc, 1, 10) <= ?", filters.until),
+        (PLACE_MATCH.format(f"{alias}."), filters.place),
+        (f"{alias}.audience = ?", filters.audience),
+        (f"{alias}.locale = ?", filters.locale),
+        (f"{alias}.facilitator_id = ?", filters.facilitator),
+    )
 
 
 @dataclass
@@ -138,12 +121,8 @@ def reach(db, filters: Filters, bands) -> Reach:
             facilitator=filters.facilitator,
         )
     )
-    if filters.since:
-        where += " AND r.day >= ?"
-        values.append(filters.since)
-    if filters.until:
-        where += " AND r.day <= ?"
-        values.append(filters.until)
+    days, day_values = store.where(("r.day >= ?", filters.since), ("r.day <= ?", filters.until))
+    where, values = f"{where} AND {days}", values + day_values
     found = Reach(by_band={band: dict.fromkeys(SEXES, 0) for band in bands})
     held_where, held_values = _sessions_where(filters)
     found.held = db.execute(
@@ -201,23 +180,21 @@ class QuestionGain:
 def _tally(filters: Filters, name: str) -> tuple[str, str, list]:
     """Return the tally table to read (per session, or per day for the whole box) as ``t``,
     and the condition on it for the filters: days, language, sessions."""
-    conditions, values = [], []
-    if filters.since:
-        conditions.append("t.day >= ?")
-        values.append(filters.since)
-    if filters.until:
-        conditions.append("t.day <= ?")
-        values.append(filters.until)
-    if filters.locale:
-        conditions.append("t.locale = ?")
-        values.append(filters.locale)
+    conditions, values = store.where(
+        ("t.day >= ?", filters.since),
+        ("t.day <= ?", filters.until),
+        ("t.locale = ?", filters.locale),
+    )
     if not filters.narrows_sessions:
-        return f"{name}_day_tally t", " AND ".join(conditions) or "1", values
+        return f"{name}_day_tally t", conditions, values
     where, more = _sessions_where(
         Filters(place=filters.place, audience=filters.audience, facilitator=filters.facilitator)
     )
-    conditions.append(f"t.session_code IN (SELECT s.code FROM group_session s WHERE {where})")
-    return f"{name}_tally t", " AND ".join(conditions), values + more
+    return (
+        f"{name}_tally t",
+        f"{conditions} AND t.session_code IN (SELECT s.code FROM group_session s WHERE {where})",
+        values + more,
+    )
 
 
 def learning(db, filters: Filters, library, locale: str) -> tuple[dict, list[QuestionGain]]:
@@ -293,20 +270,14 @@ def lessons_use(db, filters: Filters, library) -> list[dict]:
     }
     downloads = {}
     if not filters.narrows_sessions:  # a saved lesson belongs to no session
-        conditions, more = [], []
-        for column, value, op in (
-            ("day", filters.since, ">="),
-            ("day", filters.until, "<="),
-            ("locale", filters.locale, "="),
-        ):
-            if value:
-                conditions.append(f"{column} {op} ?")
-                more.append(value)
+        conditions, more = store.where(
+            ("day >= ?", filters.since), ("day <= ?", filters.until), ("locale = ?", filters.locale)
+        )
         downloads = {
             row["subject"]: row["n"]
             for row in db.execute(
                 "SELECT subject, SUM(downloads) AS n FROM lesson_download"
-                f" WHERE {' AND '.join(conditions) or '1'} GROUP BY subject",
+                f" WHERE {conditions} GROUP BY subject",
                 more,
             )
         }
@@ -333,22 +304,12 @@ def hazards(db, filters: Filters, *, admin: bool) -> dict:
     """
     if not admin:
         filters = Filters(since=filters.since, until=filters.until)
-    conditions, values = [], []
-    if filters.since:
-        conditions.append("substr(created_utc, 1, 10) >= ?")
-        values.append(filters.since)
-    if filters.until:
-        conditions.append("substr(created_utc, 1, 10) <= ?")
-        values.append(filters.until)
-    if filters.place:
-        conditions.append(
-            "(instr(lower(place), lower(?)) OR instr(lower(coalesce(admin_area, '')), lower(?)))"
-        )
-        values += [filters.place, filters.place]
-    if filters.locale:
-        conditions.append("locale = ?")
-        values.append(filters.locale)
-    where = " AND ".join(conditions) or "1"
+    where, values = store.where(
+        ("substr(created_utc, 1, 10) >= ?", filters.since),
+        ("substr(created_utc, 1, 10) <= ?", filters.until),
+        (PLACE_MATCH.format(""), filters.place),
+        ("locale = ?", filters.locale),
+    )
     by_type = {item: dict.fromkeys(STATUSES, 0) for item in ITEMS}
     for row in db.execute(
         f"SELECT item, status, COUNT(*) AS n FROM hazard_report WHERE {where}"
@@ -383,17 +344,23 @@ def hazards(db, filters: Filters, *, admin: bool) -> dict:
     return {"by_type": by_type, "by_month": by_month, "urgent": urgent, "urgent_open": urgent_open}
 
 
-def _everything(filters: Filters) -> dict:
+SECTIONS = ("reach", "learning", "lessons", "hazards")
+
+
+def _everything(filters: Filters, sections=SECTIONS) -> dict:
+    """Return the numbers of the dashboard's ``sections`` (all of them for the page)."""
     db = store.get_db()
     library = current_library()
-    averages, gains = learning(db, filters, library, g.locale)
-    return {
-        "reach": reach(db, filters, library.age_bands),
-        "averages": averages,
-        "gains": gains,
-        "lessons": lessons_use(db, filters, library),
-        "hazards": hazards(db, filters, admin=current_account().is_admin),
-    }
+    found = {}
+    if "reach" in sections:
+        found["reach"] = reach(db, filters, library.age_bands)
+    if "learning" in sections:
+        found["averages"], found["gains"] = learning(db, filters, library, g.locale)
+    if "lessons" in sections:
+        found["lessons"] = lessons_use(db, filters, library)
+    if "hazards" in sections:
+        found["hazards"] = hazards(db, filters, admin=current_account().is_admin)
+    return found
 
 
 @bp.get("/")
@@ -459,6 +426,17 @@ CHART_COLUMNS = {
 }
 
 
+# The section of the dashboard each chart's numbers come from.
+CHART_SECTION = {
+    "reach": "reach",
+    "bands": "reach",
+    "learning": "learning",
+    "lessons": "lessons",
+    "hazards": "hazards",
+    "hazard_months": "hazards",
+}
+
+
 def chart_rows(chart: str, data: dict) -> list[dict]:
     """Return the rows of one chart's data, as downloaded."""
     if chart == "reach":
@@ -490,7 +468,8 @@ def chart_csv(chart):
     if chart not in CHART_COLUMNS:
         abort(404)
     filters = read_filters(request.args, current_library(), current_account())
-    text = write_csv(CHART_COLUMNS[chart], chart_rows(chart, _everything(filters)), "csv")
+    data = _everything(filters, sections=(CHART_SECTION[chart],))  # only what it shows
+    text = write_csv(CHART_COLUMNS[chart], chart_rows(chart, data), "csv")
     response = current_app.response_class(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="dashboard-{chart}.csv"'
     response.headers["Cache-Control"] = "no-store"

@@ -421,24 +421,18 @@ def list_reports(
 
     ``since`` and ``until`` are days (YYYY-MM-DD) the reports were received, both included.
     """
-    conditions, values = [], []
-    if status:
-        conditions.append("status = ?")
-        values.append(status)
-    if since:
-        conditions.append("substr(created_utc, 1, 10) >= ?")
-        values.append(since)
-    if until:
-        conditions.append("substr(created_utc, 1, 10) <= ?")
-        values.append(until)
-    where = " WHERE " + " AND ".join(conditions) if conditions else ""
+    conditions, values = store.where(
+        ("status = ?", status),
+        ("substr(created_utc, 1, 10) >= ?", since),
+        ("substr(created_utc, 1, 10) <= ?", until),
+    )
     # The inbox: reports still open first, among them the urgent, then the newest.
     order = (
         "created_utc, rowid"
         if oldest_first
         else "status = 'closed', urgent DESC, created_utc DESC, rowid DESC"
     )
-    sql = f"SELECT * FROM hazard_report{where} ORDER BY {order}"
+    sql = f"SELECT * FROM hazard_report WHERE {conditions} ORDER BY {order}"
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [_hazard(row) for row in db.execute(sql, values)]
@@ -663,20 +657,16 @@ def sent(report_id):
 # --- The operator's inbox ---------------------------------------------------
 
 
-def _day(value: str | None) -> str | None:
-    try:
-        return date.fromisoformat(value).isoformat() if value else None
-    except ValueError:
-        return None
-
-
 @admin.get("/")
 def inbox():
     """List reports, urgent first, filtered by status and by the day they were received."""
     db = store.get_db()
     purge_expired_contacts(db)
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    since, until = _day(request.args.get("from")), _day(request.args.get("to"))
+    since, until = (
+        store.day_or_none(request.args.get("from")),
+        store.day_or_none(request.args.get("to")),
+    )
     reports = list_reports(db, status=status, since=since, until=until, limit=INBOX_LIMIT + 1)
     return render_template(
         "hazards/inbox.html",
@@ -885,9 +875,9 @@ def export(kind):
     if kind not in EXPORT_KINDS:
         abort(404)
     since = request.args.get("since")
-    if since and _day(since) is None:
+    if since and store.day_or_none(since) is None:
         abort(400)
-    text, mimetype, name = export_reports(store.get_db(), kind, _day(since))
+    text, mimetype, name = export_reports(store.get_db(), kind, store.day_or_none(since))
     response = current_app.response_class(text, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"

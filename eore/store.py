@@ -13,7 +13,7 @@ import sqlite3
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flask import current_app, g
@@ -139,6 +139,25 @@ def new_record_id() -> str:
 def record_id_from(value: str | None) -> str | None:
     """Return the record id a form sent back, or None when it is not one this box gives."""
     return value if value and RECORD_ID_RE.match(value) else None
+
+
+def where(*conditions: tuple[str, object]) -> tuple[str, list]:
+    """Return the SQL conditions whose value is set, joined by AND ("1" when none), and
+    their values: each "?" of a condition takes its value once.
+
+    ``where(("status = ?", status), ("day >= ?", since))`` leaves out a filter left empty.
+    """
+    kept = [(sql, value) for sql, value in conditions if value]
+    values = [value for sql, value in kept for _ in range(sql.count("?"))]
+    return " AND ".join(sql for sql, _value in kept) or "1", values
+
+
+def day_or_none(value: str | None) -> str | None:
+    """Return ``value`` as a day (YYYY-MM-DD) when it is one, else None."""
+    try:
+        return date.fromisoformat(value).isoformat() if value else None
+    except ValueError:
+        return None
 
 
 def utc_now() -> str:
