@@ -17,8 +17,6 @@ Exits 1, saying so, when /admin/ answers without the dashboard (no element with 
 from __future__ import annotations
 
 import argparse
-import gzip
-import http.cookiejar
 import os
 import re
 import statistics
@@ -26,54 +24,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import launch  # noqa: E402  (the same launcher as the page benchmark)
+from sessions import Browser  # noqa: E402  (the same browser as the class benchmark)
 
 EORE = Path(sys.executable).with_name("eore")
 BUDGET_MS = 500.0
 DASHBOARD = "/admin/"
 MARKER = "data-dashboard"
 ADMIN = "bench-admin"
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-class Browser:
-    """A laptop's browser: its own cookies, gzip accepted, forms read from the page."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def get(self, path: str) -> tuple[int, str, str]:
-        """GET ``path``; return the status, the page's text and the address it ended at."""
-        request = urllib.request.Request(self.base + path, headers={"Accept-Encoding": "gzip"})
-        try:
-            with self.opener.open(request, timeout=120) as response:
-                body = response.read()
-                if response.headers.get("Content-Encoding") == "gzip":
-                    body = gzip.decompress(body)
-                return response.status, body.decode("utf-8", "replace"), response.geturl()
-        except urllib.error.HTTPError as error:
-            return error.code, "", error.geturl()
-
-    def post(self, path: str, fields: dict) -> tuple[int, str]:
-        """POST a form (following the redirect); return the status and the final address."""
-        data = urllib.parse.urlencode(fields).encode()
-        try:
-            with self.opener.open(self.base + path, data=data, timeout=30) as response:
-                response.read()
-                return response.status, response.geturl()
-        except urllib.error.HTTPError as error:
-            return error.code, error.geturl()
+GZIP = {"Accept-Encoding": "gzip"}
 
 
 def eore(data: str, *args: str, quiet: bool = True) -> str:
@@ -129,21 +93,19 @@ def prepare(data: str, args) -> str:
 def sign_in(base: str, password: str) -> Browser:
     """Return a browser signed in as the bench's admin, or stop when sign-in fails."""
     browser = Browser(base)
-    status, html, _url = browser.get("/login")
-    token = CSRF_RE.search(html)
-    if status != 200 or token is None:
-        raise SystemExit(f"GET /login answered {status} without a form to sign in")
-    fields = {"csrf_token": token.group(1), "name": ADMIN, "password": password}
-    status, url = browser.post("/login", fields)
-    if status >= 400 or urllib.parse.urlsplit(url).path == "/login":
-        raise SystemExit(f"signing in as {ADMIN} failed (answered {status} at {url})")
+    fields = browser.form("/login")
+    if "csrf_token" not in fields:
+        raise SystemExit("GET /login answered without a form to sign in")
+    status = browser.post("/login", {**fields, "name": ADMIN, "password": password})
+    if status >= 400 or 'name="password"' in browser.get(DASHBOARD)[1]:  # asked again
+        raise SystemExit(f"signing in as {ADMIN} failed (answered {status})")
     return browser
 
 
 def timed(browser: Browser, path: str) -> tuple[float, int, str]:
-    """GET ``path``; return the milliseconds to the last byte, the status and the text."""
+    """GET ``path`` as a browser does (gzip); return the milliseconds, status and text."""
     started = time.perf_counter()
-    status, text, _url = browser.get(path)
+    status, text, _headers = browser.get(path, GZIP, timeout=120)
     return (time.perf_counter() - started) * 1000, status, text
 
 

@@ -16,6 +16,7 @@ every answer stored once.
 from __future__ import annotations
 
 import argparse
+import gzip
 import http.cookiejar
 import os
 import random
@@ -50,11 +51,15 @@ class Browser:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
 
-    def get(self, path: str, headers=None) -> tuple[int, str, dict]:
+    def get(self, path: str, headers=None, timeout: float = 10) -> tuple[int, str, dict]:
+        """GET ``path`` (gzip if ``headers`` accept it); return status, text and headers."""
         request = urllib.request.Request(self.base + path, headers=headers or {})
         try:
-            with self.opener.open(request, timeout=10) as response:
-                return response.status, response.read().decode(), dict(response.headers)
+            with self.opener.open(request, timeout=timeout) as response:
+                body = response.read()
+                if response.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                return response.status, body.decode(), dict(response.headers)
         except urllib.error.HTTPError as error:
             return error.code, "", dict(error.headers)
 
