@@ -200,6 +200,16 @@ LABELS = {
 }
 
 
+def session_with_report(db, status: str):
+    """Return the fixture's session whose report has ``status``."""
+    code = db.execute(
+        "SELECT s.code FROM group_session s JOIN session_report r ON r.session_id = s.id"
+        " WHERE r.status = ?",
+        (status,),
+    ).fetchone()[0]
+    return session_by_code(db, code)
+
+
 def numbers(html: str, label: str) -> int:
     return int(re.search(rf"{LABELS[label]} <strong>(\d+)</strong>", html).group(1))
 
@@ -404,13 +414,7 @@ def test_a_report_submitted_later_counts_from_then(box):
     admin = signed_in(box, "ada")
     assert numbers(admin.get("/admin/").get_data(as_text=True), "people reached") == 25
     db = box.test_db
-    draft = db.execute(
-        "SELECT s.code FROM session_report r JOIN group_session s ON s.id = r.session_id"
-        " WHERE r.status = 'draft'"
-    ).fetchone()[0]
-    from eore.sessions import session_by_code
-
-    made = session_by_code(db, draft)
+    made = session_with_report(db, "draft")
     report(db, made, "submitted", {"5-12": {"female": 10, "male": 1}})
     html = admin.get("/admin/").get_data(as_text=True)
     assert numbers(html, "people reached") == 25 + 11
@@ -466,11 +470,7 @@ def test_only_a_lesson_really_sent_is_counted_as_saved(box):
 
 def test_months_follow_the_date_the_facilitator_wrote(box):
     db = box.test_db
-    code = db.execute(
-        "SELECT s.code FROM group_session s JOIN session_report r ON r.session_id = s.id"
-        " WHERE r.status = 'verified'"
-    ).fetchone()[0]
-    made = session_by_code(db, code)
+    made = session_with_report(db, "verified")
     fields = {**prefilled(made), "date": "2026-09-28", "attendance": {"18-59": {"female": 4}}}
     db.execute(
         "UPDATE session_report SET fields = ? WHERE session_id = ?", (json.dumps(fields), made.id)
