@@ -85,6 +85,23 @@ def attempt(db, code, phase, wrong=()):
     )
 
 
+def lesson_quiz(db, session_code=None):
+    """Store one answer to the farming quiz (with a session code: a live question)."""
+    store.save_attempt(
+        db,
+        store.Attempt(
+            id=str(uuid.uuid4()),
+            kind="lesson",
+            subject="farming",
+            locale="en",
+            answers=(store.Answer("q", "a", True),),
+            pack_version="1",
+            session_code=session_code,
+        ),
+        device="test",
+    )
+
+
 def hazard(db, item, status, hurt="no", place="somewhere"):
     fields = {
         "seen_on": None,
@@ -161,18 +178,7 @@ def fill(db) -> str:
     attempt(db, a.code, "pre", wrong={QUESTIONS[0]})
     attempt(db, a.code, "post")
     attempt(db, a.code, "post", wrong={QUESTIONS[1]})
-    store.save_attempt(
-        db,
-        store.Attempt(
-            id=str(uuid.uuid4()),
-            kind="lesson",
-            subject="farming",
-            locale="en",
-            answers=(store.Answer("q", "a", True),),
-            pack_version="1",
-        ),
-        device="test",
-    )
+    lesson_quiz(db)
     urgent = hazard(db, "mine", "new", hurt="yes", place="North field")
     hazard(db, "uxo", "closed")
     hazard(db, "uxo", "forwarded")
@@ -438,19 +444,7 @@ def test_a_facilitator_cannot_probe_hazard_reports_with_filters(box):
 def test_a_live_question_answered_in_a_session_is_no_quiz_taken(box):
     admin = signed_in(box, "ada")
     code = box.test_db.execute("SELECT code FROM group_session LIMIT 1").fetchone()[0]
-    store.save_attempt(
-        box.test_db,
-        store.Attempt(
-            id=str(uuid.uuid4()),
-            kind="lesson",
-            subject="farming",
-            locale="en",
-            answers=(store.Answer("q", "a", True),),
-            pack_version="1",
-            session_code=code,
-        ),
-        device="test",
-    )
+    lesson_quiz(box.test_db, session_code=code)
     rows = {row["#activity+code"]: row for row in table_csv(admin, "lessons")}
     assert rows["farming"]["#indicator+quizzes"] == "1"  # the fixture's one quiz, alone
     fay = account_id(box.test_db, "fay")
