@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import assets, compression, content, i18n, security, settings, store
+from . import assets, compression, content, i18n, pagecache, security, settings, store
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     assets.init_app(app)
     security.init_app(app)
     compression.init_app(app)
+    pagecache.init_app(app)
 
     from . import (
         accounts,

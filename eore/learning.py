@@ -9,12 +9,14 @@ from . import schema
 from .assets import media_url
 from .content import current_library, in_locale
 from .i18n import localized_blueprint
+from .pagecache import same_for_everyone
 from .render import render_markdown
 
 bp = localized_blueprint("learning", __name__)
 
 
 @bp.get("/")
+@same_for_everyone
 def home():
     """Show what the toolkit is and where each audience starts."""
     library = current_library()
@@ -23,6 +25,7 @@ def home():
 
 
 @bp.get("/lessons/")
+@same_for_everyone
 def lessons():
     """List the lessons, optionally for one audience."""
     library = current_library()
@@ -42,6 +45,7 @@ def lessons():
 
 
 @bp.get("/lessons/<slug>")
+@same_for_everyone
 def lesson(slug):
     """Show one lesson, falling back to the source language with a notice."""
     library = current_library()
@@ -82,6 +86,7 @@ def lesson_context(lesson, locale: str, render_body=None) -> dict:
 
 
 @bp.get("/lessons/<slug>/guide")
+@same_for_everyone
 def guide(slug):
     """Show how to teach a lesson: time plan, activity, and what to do if someone saw an item."""
     library = current_library()
@@ -109,6 +114,7 @@ def guide(slug):
 
 
 @bp.get("/curriculum")
+@same_for_everyone
 def curriculum():
     """List the lessons by age group in teaching order, with their quiz and teacher guide."""
     library = current_library()
@@ -125,6 +131,7 @@ def curriculum():
 
 
 @bp.get("/help", endpoint="help")
+@same_for_everyone
 def help_page():
     """Say how to report, with the pack's contacts, and list services (by kind of help)."""
     library = current_library()
