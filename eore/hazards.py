@@ -44,6 +44,7 @@ from . import store
 from .accounts import account_by_id, current_account, protect
 from .content import current_library, in_locale
 from .i18n import localized_blueprint
+from .site import storage_failure
 from .tables import write_csv
 
 # What people may have seen, by the choice names national databases use.
@@ -586,10 +587,19 @@ def report():
             status, report_id = 429, sent_id
         else:
             db = store.get_db()
-            save_report(db, sent_id, fields, g.locale, device=current_app.config["DEVICE_ID"])
-            # Contacts kept long enough go now, even on a box nobody administers.
-            purge_expired_contacts(db)
-            return redirect(url_for("hazards.sent", report_id=sent_id), 303)
+            try:
+                save_report(db, sent_id, fields, g.locale, device=current_app.config["DEVICE_ID"])
+            except sqlite3.DatabaseError as error:
+                failure = storage_failure(error)
+                if failure is None:
+                    raise
+                # Not saved: the form is shown again with everything typed in it.
+                problems["form"] = " ".join(str(text) for text in failure)
+                status, report_id = 503, sent_id
+            else:
+                # Contacts kept long enough go now, even on a box nobody administers.
+                _purge_quietly(db)
+                return redirect(url_for("hazards.sent", report_id=sent_id), 303)
     response = current_app.make_response(
         (
             render_template(
@@ -612,6 +622,14 @@ def report():
     # What a person typed must not stay in a shared phone's cache.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _purge_quietly(db) -> None:
+    """Purge expired contacts after a report is saved; a failure must not hide that it was."""
+    try:
+        purge_expired_contacts(db)
+    except sqlite3.Error as error:
+        current_app.logger.error("could not delete expired contacts (%s); they stay for now", error)
 
 
 def _choices() -> dict:

@@ -24,6 +24,7 @@ from .content import current_library
 from .export import static_export
 from .i18n import localized_blueprint, session_code
 from .quizpack import Question, grade
+from .site import storage_failure
 
 bp = localized_blueprint("quizzes", __name__)
 
@@ -185,11 +186,15 @@ class QuizPage:
             attempt, _created = store.save_attempt(
                 store.get_db(), sent, device=current_app.config["DEVICE_ID"]
             )
-        except sqlite3.Error:
-            current_app.logger.exception("could not store a quiz attempt")
+        except sqlite3.Error as error:
+            failure = storage_failure(error)
+            if failure is None:
+                current_app.logger.exception("could not store a quiz attempt")
             message = _(
                 "Your answers could not be saved yet. They are kept: please press Send again."
             )
+            if failure is not None:
+                message = " ".join(str(text) for text in failure)
             return self.form(attempt_id=attempt_id, chosen=chosen, message=message, status=503)
         if not attempt.same_answers_as(sent):
             # The id was used before for other answers: never show what was stored.

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
+import errno
+import sqlite3
+
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from .content import current_library
 from .i18n import preferred_locale
+from .store import storage_problem
 
 bp = Blueprint("site", __name__)
 
@@ -32,9 +37,73 @@ def http_error(error):
     return _error_page(error.code or 500)
 
 
-def _error_page(status: int):
+# What a person is told when the box could not save: a heading, and whom to tell.
+STORAGE_FAILURES = {
+    "full": (
+        _l("Not saved: the box's storage is full"),
+        _l(
+            "Tell your facilitator that the box's storage is full. "
+            "It cannot save anything until space is made."
+        ),
+    ),
+    "read_only": (
+        _l("Not saved: the box cannot write to its storage"),
+        _l(
+            "Tell your facilitator that the box cannot write to its memory card. "
+            "The card may be damaged."
+        ),
+    ),
+    "busy": (
+        _l("Not saved: the box is busy"),
+        _l("Many people are sending at the same time. Please wait a moment and send again."),
+    ),
+    "damaged": (
+        _l("Not saved: the box's storage has a problem"),
+        _l("Tell your facilitator that the box could not save. Its memory card may be damaged."),
+    ),
+}
+
+
+def storage_failure(error: Exception) -> tuple | None:
+    """Log a failure of the box's storage in one line and return what to tell the person.
+
+    Returns None when ``error`` is not the storage failing (a program's fault).
+    """
+    if isinstance(error, sqlite3.DatabaseError):
+        problem = storage_problem(error)
+    elif isinstance(error, OSError):
+        problem = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read_only"}.get(
+            error.errno
+        )
+    else:
+        problem = None
+    if problem is None:
+        return None
+    # One line for the operator (journalctl -u eore), never a stack trace.
+    current_app.logger.error(
+        "could not save (%s) on %s %s: %s",
+        problem.replace("_", "-"),
+        request.method,
+        request.path,
+        error,
+    )
+    return STORAGE_FAILURES[problem]
+
+
+@bp.app_errorhandler(sqlite3.DatabaseError)
+@bp.app_errorhandler(OSError)
+def storage_error(error):
+    """Say in plain words that the box could not save, instead of a stack trace."""
+    failure = storage_failure(error)
+    if failure is None:
+        raise error
+    response, status = _error_page(503, failure=failure)
+    return response, status, {"Retry-After": "60", "Cache-Control": "no-store"}
+
+
+def _error_page(status: int, **values):
     if "locale" not in g:
         # A URL that matched no page may still start with a locale: answer in it.
         first = request.path.strip("/").split("/", 1)[0]
         g.locale = first if first in current_library().locales else preferred_locale()
-    return render_template("errors/error.html", status=status), status
+    return render_template("errors/error.html", status=status, **values), status

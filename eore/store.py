@@ -214,7 +214,10 @@ def writing(db: sqlite3.Connection):
     try:
         yield db
     except BaseException:
-        db.execute("ROLLBACK")
+        # SQLite has already rolled back after some errors (a full disk, an I/O
+        # error): rolling back again would hide the real error behind another.
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
 
@@ -353,6 +356,31 @@ def integrity_problems(db: sqlite3.Connection) -> list[str]:
     """Return what SQLite's integrity check finds wrong (an empty list when all is well)."""
     rows = [row[0] for row in db.execute("PRAGMA integrity_check")]
     return [] if rows == ["ok"] else rows
+
+
+# What SQLite says when the storage fails: (kind, error names, words of its message).
+STORAGE_PROBLEMS = (
+    ("full", ("SQLITE_FULL",), ("disk is full",)),
+    ("read_only", ("SQLITE_READONLY", "SQLITE_CANTOPEN"), ("readonly database",)),
+    ("busy", ("SQLITE_BUSY", "SQLITE_LOCKED"), ("database is locked",)),
+    ("damaged", ("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_IOERR"), ("malformed", "disk i/o")),
+)
+
+
+def storage_problem(error: sqlite3.DatabaseError) -> str | None:
+    """Return what kind of storage failure ``error`` is, or None when it is a program's fault.
+
+    "full" (no space left on the card), "read_only" (the card or file cannot be
+    written, as happens when a damaged SD card is remounted read-only), "busy"
+    (another writer held the database longer than the busy timeout) or "damaged".
+    """
+    # The error's name (Python 3.11 and later), e.g. SQLITE_READONLY_DBMOVED, says it best.
+    name = getattr(error, "sqlite_errorname", None) or ""
+    text = str(error).lower()
+    for kind, names, words in STORAGE_PROBLEMS:
+        if name.startswith(names) or any(word in text for word in words):
+            return kind
+    return None
 
 
 def get_db() -> sqlite3.Connection:
