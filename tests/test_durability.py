@@ -35,6 +35,8 @@ PHONES = 4
 QUIZ = "/en/lessons/if-you-find-one/quiz"
 REPORT = "/ar/report"
 EORE = Path(sys.executable).with_name("eore")
+# What a phone sees when the server dies: a refused or reset connection, half an answer.
+CUT_OFF = (OSError, http.client.HTTPException)
 
 
 def start(data: Path, port: int) -> subprocess.Popen:
@@ -143,12 +145,12 @@ def stream(phone: Phone, rng: random.Random, sent: list[Sent], stop: threading.E
     while not stop.is_set():
         try:
             form = phone.new_form(rng.choice(["quiz", "report"]), rng)
-        except OSError:
+        except CUT_OFF:
             return
         sent.append(form)
         try:
             phone.send(form)
-        except OSError:
+        except CUT_OFF:
             return  # killed while sending: this form's fate is unknown for now
 
 
