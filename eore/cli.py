@@ -502,6 +502,128 @@ def materials_build(out, locales):
     click.echo(f"{count} files in {out}: open {out / chosen[0] / 'materials' / 'index.html'}")
 
 
+@cli.command()
+def doctor():
+    """Check the box: content, database, disk, clock, address and backups; exit 1 on a fault."""
+    from .operations import Finding
+    from .operations import doctor as run_checks
+
+    config = from_environment()
+    try:
+        normalize(config)
+    except SettingError as error:
+        findings = [Finding("fail", f"{error}.", "Correct the setting, then restart the server.")]
+        config["BASE_URL"] = ""
+    else:
+        findings = []
+    findings = run_checks(config) + findings
+    marks = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
+    for finding in findings:
+        click.echo(f"{marks[finding.level]}  {finding.what}")
+        if finding.fix and finding.level != "ok":
+            click.echo(f"      -> {finding.fix}")
+    faults = sum(f.level == "fail" for f in findings)
+    warnings = sum(f.level == "warn" for f in findings)
+    if faults:
+        click.echo(f"{faults} problem(s) to fix, {warnings} warning(s).")
+        sys.exit(1)
+    click.echo(f"The box is ready ({warnings} warning(s)).")
+
+
+def _database_path() -> Path:
+    return Path(from_environment()["DATA"]) / "eore.sqlite3"
+
+
+@cli.command("backup")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(),  # text, not a path object: a final slash means a folder
+    help="file to write, or a folder (ending in /) for a dated file",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(1, 10_000),
+    help="with a folder: keep only this many newest backups there",
+)
+def backup_command(out, keep):
+    """Copy every record into one file while the server runs."""
+    from datetime import UTC, datetime
+
+    from .operations import (
+        OperationError,
+        backup,
+        backup_target,
+        pack_identity,
+        prune_backups,
+        toolkit_version,
+    )
+
+    settings = from_environment()
+    now = datetime.now(UTC)
+    target, dated = backup_target(out, now)
+    if keep and not dated:
+        click.echo("--keep needs --out to be a folder (end it with /).", err=True)
+        sys.exit(1)
+    info = {
+        **pack_identity(Path(settings["CONTENT"])),
+        "device": settings["DEVICE_ID"] or _device_id(Path(settings["DATA"])),
+        "toolkit_version": toolkit_version(),
+    }
+    try:
+        written = backup(_database_path(), out, info, now=now)
+    except OperationError as error:
+        click.echo(f"No backup made: {error}.", err=True)
+        sys.exit(1)
+    click.echo(f"Backup written: {written} ({written.stat().st_size // 1024} KB)")
+    if keep:
+        for old in prune_backups(target.parent, keep):
+            click.echo(f"Deleted an older backup: {old.name}")
+
+
+def _device_id(data: Path) -> str:
+    path = data / "device_id"
+    return path.read_text(encoding="utf-8").strip() if path.exists() else "unknown"
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def restore_command(file, yes):
+    """Replace every record on this box with a backup's (the records before are kept aside)."""
+    from .operations import OperationError, current_counts, read_backup, restore
+
+    database = _database_path()
+    try:
+        held = read_backup(file)
+    except OperationError as error:
+        click.echo(f"Nothing restored: {error}.", err=True)
+        sys.exit(1)
+    info = held.info
+    click.echo(
+        f"Backup of {info.get('made_utc', '?')} from box {info.get('device', '?')}, "
+        f"content pack {info.get('pack_name', '?')} {info.get('pack_version', '?')}."
+    )
+    now = current_counts(database)
+    for label, count in held.counts.items():
+        click.echo(f"  {label}: {count} in the backup, {now[label]} on the box now")
+    if not yes and not click.confirm(
+        "Replace every record on this box with the backup's? Stop the server first "
+        "(sudo systemctl stop eore).",
+        default=False,
+    ):
+        click.echo("Nothing restored.")
+        sys.exit(1)
+    try:
+        safety = restore(file, database, database.parent / "backups")
+    except OperationError as error:
+        click.echo(f"Restore failed: {error}.", err=True)
+        sys.exit(1)
+    click.echo("Restored.")
+    if safety:
+        click.echo(f"The records from before the restore are kept in {safety}.")
+
+
 cli.add_command(i18n_cli)
 
 
