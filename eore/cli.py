@@ -66,10 +66,16 @@ def serve(host, port, threads):
         click.echo(problem, err=True)
         sys.exit(1)
     with app.app_context():
+        import sqlite3
+
         from . import store
         from .hazards import purge_expired_contacts
 
-        purge_expired_contacts(store.get_db())
+        try:
+            purge_expired_contacts(store.get_db())
+        except sqlite3.Error as error:
+            # Logged for the operator; the lessons are served all the same.
+            app.logger.error("could not delete expired contacts at start: %s", error)
     click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="eore")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copyreg
 import hashlib
+import logging
 import os
 import pickle
 from pathlib import Path
@@ -53,9 +54,15 @@ def load_cached(root: Path, cache: Path, load):
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
         pass  # no cache yet, or one from another version: load afresh
     library = load(root)
-    cache.parent.mkdir(parents=True, exist_ok=True)
     temporary = cache.with_suffix(".tmp")
-    with temporary.open("wb") as handle:
-        pickle.dump((key, library), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, cache)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as handle:
+            pickle.dump((key, library), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, cache)
+    except OSError as error:
+        # A full or read-only card must not keep the lessons from being served:
+        # the pack is read afresh at each start until the cache can be written.
+        temporary.unlink(missing_ok=True)
+        logging.getLogger("eore").warning("could not keep the loaded pack in %s: %s", cache, error)
     return library

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from . import store
 from .content import current_library
 from .i18n import preferred_locale
-from .store import storage_problem
 
 bp = Blueprint("site", __name__)
 
@@ -70,7 +71,7 @@ def storage_failure(error: Exception) -> tuple | None:
     Returns None when ``error`` is not the storage failing (a program's fault).
     """
     if isinstance(error, sqlite3.DatabaseError):
-        problem = storage_problem(error)
+        problem = store.storage_problem(error)
     elif isinstance(error, OSError):
         problem = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read_only"}.get(
             error.errno
@@ -79,6 +80,9 @@ def storage_failure(error: Exception) -> tuple | None:
         problem = None
     if problem is None:
         return None
+    if problem == "damaged" and store.nearly_full(Path(current_app.config["DATABASE"]).parent):
+        # A full card often reaches SQLite as an I/O error while growing its journal.
+        problem = "full"
     # One line for the operator (journalctl -u eore), never a stack trace.
     current_app.logger.error(
         "could not save (%s) on %s %s: %s",

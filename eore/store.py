@@ -9,6 +9,7 @@ committed with ``synchronous=FULL``: after that, a power cut cannot lose it.
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 import uuid
 from contextlib import contextmanager
@@ -30,6 +31,8 @@ MIGRATIONS = {
     7: Path(__file__).with_name("schema7.sql"),
 }
 BUSY_TIMEOUT_SECONDS = 10
+# Less free space than this, and a failed write is the card being full.
+NEARLY_FULL_BYTES = 1024 * 1024
 # The id of a new record, given to a form when it is shown so that sending the
 # form twice stores the record once: a random UUID, written the one way uuid4() does.
 RECORD_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -386,8 +389,19 @@ def storage_problem(error: sqlite3.DatabaseError) -> str | None:
 def get_db() -> sqlite3.Connection:
     """Return this request's database connection, opening it on first use."""
     if "db" not in g:
+        if current_app.extensions["eore"].get("database_pending"):
+            _finish_init(current_app.config["DATABASE"])
         g.db = connect(current_app.config["DATABASE"])
     return g.db
+
+
+def _finish_init(path) -> None:
+    """Create or migrate the database that could not be at start (the card was full)."""
+    try:
+        init_db(path)
+    except StoreError as error:
+        raise error.__cause__ or error from None  # the storage page explains it
+    current_app.extensions["eore"]["database_pending"] = False
 
 
 def close_db(exception=None) -> None:
@@ -397,7 +411,29 @@ def close_db(exception=None) -> None:
         db.close()
 
 
+def nearly_full(folder: Path) -> bool:
+    """Return whether the storage holding ``folder`` has (almost) no room left."""
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
 def init_app(app) -> None:
-    """Create or migrate the database and close connections after each request."""
-    init_db(app.config["DATABASE"])
+    """Create or migrate the database and close connections after each request.
+
+    On a full card the database may not even open; the lessons are still served
+    then, and every page that saves says the storage is full.
+    """
+    try:
+        init_db(app.config["DATABASE"])
+    except StoreError as error:
+        if not nearly_full(Path(app.config["DATABASE"]).parent):
+            raise
+        app.logger.error(
+            "%s: the storage is full. Lessons are served, but nothing can be saved until "
+            "room is made (run 'eore doctor').",
+            error,
+        )
+        app.extensions.setdefault("eore", {})["database_pending"] = True
     app.teardown_appcontext(close_db)

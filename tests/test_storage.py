@@ -160,3 +160,39 @@ def test_a_file_that_cannot_be_written_says_so(box):
 )
 def test_storage_failures_are_told_from_program_faults(message, kind):
     assert store.storage_problem(sqlite3.OperationalError(message)) == kind
+
+
+def test_a_box_whose_card_is_full_at_start_still_serves_the_lessons(tmp_path, monkeypatch):
+    from eore import create_app
+
+    real_init = store.init_db
+
+    def full_card(path):
+        raise store.StoreError("cannot be opened") from sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store, "init_db", full_card)
+    monkeypatch.setattr(store, "nearly_full", lambda folder: True)
+    app = create_app({"TESTING": True, "CONTENT": GOOD_PACK, "DATA": str(tmp_path)})
+    client = app.test_client()
+    assert client.get("/en/lessons/first-steps").status_code == 200
+    refused, report_id = send_report(client)
+    assert refused.status_code == 503
+    assert "storage is full" in refused.get_data(as_text=True)
+    # Room is made: the database is created on the next save, without a restart.
+    monkeypatch.setattr(store, "init_db", real_init)
+    monkeypatch.setattr(store, "nearly_full", lambda folder: False)
+    saved, _report_id = send_report(client)
+    assert saved.status_code == 303
+
+
+def test_a_box_that_cannot_open_its_database_for_another_reason_does_not_start(
+    tmp_path, monkeypatch
+):
+    from eore import create_app
+
+    def newer(path):
+        raise store.StoreError("made by a newer version of the toolkit")
+
+    monkeypatch.setattr(store, "init_db", newer)
+    with pytest.raises(store.StoreError, match="newer version"):
+        create_app({"TESTING": True, "CONTENT": GOOD_PACK, "DATA": str(tmp_path)})
