@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import sys
@@ -96,6 +97,12 @@ def _cannot_listen(host: str, port: int) -> str | None:
 
 
 def _listen_advice(host: str, port: int, error: OSError) -> str:
+    if error.errno == errno.EACCES and port < 1024:
+        return (
+            f"Cannot listen on {host}:{port} ({error.strerror}): ports below 1024 need a "
+            "permission. Run it as the service in deploy/eore.service (which has that one "
+            "permission), or choose a port such as --port 8000."
+        )
     return (
         f"Cannot listen on {host}:{port} ({error.strerror or error}). Is the toolkit already "
         "running? Stop it, or choose another port with --port."

@@ -180,3 +180,15 @@ def test_materials_build_writes_static_pages_with_relative_links(run_eore, tmp_p
     assert (out / "ar/materials/stickers.html").is_file()
     assert (out / "ar/materials/sms.csv").is_file()
     assert not (out / "en").exists()
+
+
+def test_a_port_below_1024_without_permission_is_explained():
+    import errno
+
+    from eore.cli import _listen_advice
+
+    advice = _listen_advice("0.0.0.0", 80, PermissionError(errno.EACCES, "Permission denied"))
+    assert "ports below 1024 need a permission" in advice
+    assert "deploy/eore.service" in advice and "already running" not in advice
+    busy = _listen_advice("0.0.0.0", 8000, OSError(errno.EADDRINUSE, "Address already in use"))
+    assert "already running" in busy
