@@ -44,7 +44,7 @@ from . import store
 from .accounts import account_by_id, current_account, protect
 from .content import current_library, in_locale
 from .i18n import localized_blueprint
-from .site import storage_failure
+from .site import storage_failure, storage_message
 from .tables import write_csv
 
 # What people may have seen, by the choice names national databases use.
@@ -577,29 +577,24 @@ def report():
         if problems:
             status = 422
             report_id = sent_id or report_id
-        elif report_by_id(store.get_db(), sent_id) is not None:
-            return redirect(url_for("hazards.sent", report_id=sent_id), 303)
-        elif not recent_reports().allow(request.remote_addr or ""):
-            problems["form"] = _(
-                "This phone sent many reports in a short time: wait a few minutes and send "
-                "it again. If it is urgent, use the contacts at the top of this page."
-            )
-            status, report_id = 429, sent_id
         else:
-            db = store.get_db()
             try:
-                save_report(db, sent_id, fields, g.locale, device=current_app.config["DEVICE_ID"])
+                saved = _save_once(sent_id, fields)
             except sqlite3.DatabaseError as error:
                 failure = storage_failure(error)
                 if failure is None:
                     raise
                 # Not saved: the form is shown again with everything typed in it.
-                problems["form"] = " ".join(str(text) for text in failure)
+                problems["form"] = storage_message(failure)
                 status, report_id = 503, sent_id
             else:
-                # Contacts kept long enough go now, even on a box nobody administers.
-                _purge_quietly(db)
-                return redirect(url_for("hazards.sent", report_id=sent_id), 303)
+                if saved:
+                    return redirect(url_for("hazards.sent", report_id=sent_id), 303)
+                problems["form"] = _(
+                    "This phone sent many reports in a short time: wait a few minutes and send "
+                    "it again. If it is urgent, use the contacts at the top of this page."
+                )
+                status, report_id = 429, sent_id
     response = current_app.make_response(
         (
             render_template(
@@ -622,6 +617,19 @@ def report():
     # What a person typed must not stay in a shared phone's cache.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _save_once(report_id: str, fields: dict) -> bool:
+    """Store the report unless it was stored before; return False when the phone is held back."""
+    db = store.get_db()
+    if report_by_id(db, report_id) is not None:
+        return True  # sent twice: already saved
+    if not recent_reports().allow(request.remote_addr or ""):
+        return False
+    save_report(db, report_id, fields, g.locale, device=current_app.config["DEVICE_ID"])
+    # Contacts kept long enough go now, even on a box nobody administers.
+    _purge_quietly(db)
+    return True
 
 
 def _purge_quietly(db) -> None:

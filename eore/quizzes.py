@@ -24,7 +24,7 @@ from .content import current_library
 from .export import static_export
 from .i18n import localized_blueprint, session_code
 from .quizpack import Question, grade
-from .site import storage_failure
+from .site import storage_failure, storage_message
 
 bp = localized_blueprint("quizzes", __name__)
 
@@ -194,7 +194,7 @@ class QuizPage:
                 "Your answers could not be saved yet. They are kept: please press Send again."
             )
             if failure is not None:
-                message = " ".join(str(text) for text in failure)
+                message = storage_message(failure)
             return self.form(attempt_id=attempt_id, chosen=chosen, message=message, status=503)
         if not attempt.same_answers_as(sent):
             # The id was used before for other answers: never show what was stored.

@@ -94,6 +94,12 @@ def storage_failure(error: Exception) -> tuple | None:
     return STORAGE_FAILURES[problem]
 
 
+def storage_message(failure: tuple) -> str:
+    """Return a storage failure as one message for a form: its heading, then whom to tell."""
+    heading, advice = failure
+    return f"{heading}. {advice}"
+
+
 @bp.app_errorhandler(sqlite3.DatabaseError)
 @bp.app_errorhandler(OSError)
 def storage_error(error):
