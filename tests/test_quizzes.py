@@ -341,7 +341,7 @@ def test_database_failure_keeps_the_answers(quiz_client, quiz_app, monkeypatch):
     response = quiz_client.post(url, data={**hidden, **ONE_WRONG})
     assert response.status_code == 503
     html = response.get_data(as_text=True)
-    assert "could not be saved yet" in html and 'value="kick" checked' in html
+    assert "Not saved: the box is busy" in html and 'value="kick" checked' in html
     assert "Your answers are saved." not in html
 
 
