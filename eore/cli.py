@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .bundle import bundle_cli
 from .content import PackError, check_pack
 from .i18n import i18n_cli
 from .settings import SettingError, from_environment, normalize
@@ -638,6 +639,7 @@ def restore_command(file, yes):
 
 
 cli.add_command(i18n_cli)
+cli.add_command(bundle_cli)
 
 
 def main():
