@@ -281,7 +281,9 @@ def main() -> None:
     parser.add_argument("--json", help="also write every run's figures to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as warm_data:
-        launch(warm_data)[0].terminate()  # build the data folder once: later boots are warm
+        first = launch(warm_data)[0]  # build the data folder once: later boots are warm
+        first.terminate()
+        first.wait()  # the next server on this folder starts once this one has let it go
         runs = [run_once(warm_data) for _ in range(args.runs)]
     print(
         f"{args.runs} runs; {runs[0]['pages']} addresses served, {runs[0]['lessons']} lesson pages"

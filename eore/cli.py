@@ -78,9 +78,16 @@ def serve(host, port, threads):
         except sqlite3.Error as error:
             # Logged for the operator; the lessons are served all the same.
             app.logger.error("could not delete expired contacts at start: %s", error)
-    click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
+    from .operations import OperationError, holding_data_folder
+
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="eore")
+        # One server per data folder; a restore waits until it is stopped.
+        with holding_data_folder(Path(app.config["DATA"])):
+            click.echo(f"Serving on http://{host}:{port} (press Ctrl+C to stop)")
+            waitress_serve(app, host=host, port=port, threads=threads, ident="eore")
+    except OperationError as error:
+        click.echo(f"Not started: {error}.", err=True)
+        sys.exit(1)
     except OSError as error:
         click.echo(_listen_advice(host, port, error), err=True)
         sys.exit(1)
@@ -591,7 +598,7 @@ def backup_command(out, keep):
         sys.exit(1)
     click.echo(f"Backup written: {written} ({written.stat().st_size // 1024} KB)")
     if keep:
-        for old in prune_backups(target.parent, keep):
+        for old in prune_backups(target.parent, keep, just_written=written):
             click.echo(f"Deleted an older backup: {old.name}")
 
 
@@ -605,9 +612,17 @@ def _device_id(data: Path) -> str:
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
 def restore_command(file, yes):
     """Replace every record on this box with a backup's (the records before are kept aside)."""
-    from .operations import OperationError, current_counts, read_backup, restore
+    from .operations import (
+        OperationError,
+        current_counts,
+        holding_data_folder,
+        read_backup,
+        restore,
+    )
 
     database = _database_path()
+    settings = from_environment()
+    this_box = settings["DEVICE_ID"] or _device_id(Path(settings["DATA"]))
     try:
         held = read_backup(file)
     except OperationError as error:
@@ -618,9 +633,15 @@ def restore_command(file, yes):
         f"Backup of {info.get('made_utc', '?')} from box {info.get('device', '?')}, "
         f"content pack {info.get('pack_name', '?')} {info.get('pack_version', '?')}."
     )
+    if info.get("device") not in (None, "unknown", this_box):
+        click.echo(
+            f"WARNING: this backup comes from another box ({info.get('device')}); this box is "
+            f"{this_box}. Restoring it replaces this box's records with that box's."
+        )
     now = current_counts(database)
     for label, count in held.counts.items():
-        click.echo(f"  {label}: {count} in the backup, {now[label]} on the box now")
+        here = "cannot be read" if now is None else now[label]
+        click.echo(f"  {label}: {count} in the backup, {here} on the box now")
     if not yes and not click.confirm(
         "Replace every record on this box with the backup's? Stop the server first "
         "(sudo systemctl stop eore).",
@@ -629,9 +650,10 @@ def restore_command(file, yes):
         click.echo("Nothing restored.")
         sys.exit(1)
     try:
-        safety = restore(file, database, database.parent / "backups")
+        with holding_data_folder(database.parent):
+            safety = restore(file, database, database.parent / "backups")
     except OperationError as error:
-        click.echo(f"Restore failed: {error}.", err=True)
+        click.echo(f"Nothing restored: {error}.", err=True)
         sys.exit(1)
     click.echo("Restored.")
     if safety:

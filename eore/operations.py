@@ -10,6 +10,7 @@ power cut never leaves half a backup under a backup's name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -21,6 +22,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import store
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 BACKUP_PREFIX = "eore-backup-"
 BACKUP_SUFFIX = ".sqlite3"
@@ -44,6 +50,35 @@ BACKUP_AGE_WARN = timedelta(days=2)
 
 class OperationError(Exception):
     """A backup or restore cannot be done; the message says why and what to do."""
+
+
+LOCK_FILE = "server.lock"
+
+
+@contextlib.contextmanager
+def holding_data_folder(data: Path):
+    """Hold the data folder for one program: the server, or a restore.
+
+    The lock is the operating system's, on a file in the data folder: it goes
+    with the process, even when the process is killed or the power goes.
+    Raise OperationError when another program holds it.
+    """
+    if fcntl is None:  # Windows: nothing to lock with; the guide says to stop the server
+        yield
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    with open(data / LOCK_FILE, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            raise OperationError(
+                f"the toolkit's server is running on {data}: stop it first "
+                "(on a Pi: sudo systemctl stop eore), then try again"
+            ) from error
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def pack_identity(content: Path) -> dict[str, str]:
@@ -96,6 +131,8 @@ def backup(
     if not database.exists():
         raise OperationError(f"there is no database at {database} yet: nothing to back up")
     target = backup_target(out, now)[0]
+    if target.resolve() in {database.resolve(), *_companions(database.resolve())}:
+        raise OperationError("a backup cannot replace the database it copies: choose another file")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -103,11 +140,12 @@ def backup(
     except OSError as error:
         raise OperationError(f"cannot write to {target.parent}: {error.strerror}") from error
     try:
-        source = store.connect(database)
+        source, scratch = _open_to_copy(database, target.parent)
         copy = sqlite3.connect(temporary, isolation_level=None)
         try:
             source.backup(copy)  # one consistent snapshot, even while phones are sending
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            copy.execute(f"DROP TABLE IF EXISTS {BACKUP_TABLE}")
             copy.execute(f"CREATE TABLE {BACKUP_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
             rows = {**info, "made_utc": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
             copy.executemany(f"INSERT INTO {BACKUP_TABLE} VALUES (?, ?)", rows.items())
@@ -115,6 +153,8 @@ def backup(
         finally:
             copy.close()
             source.close()
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
         if problems:
             raise OperationError(
                 "the copy failed its integrity check: the database may be damaged; "
@@ -132,6 +172,34 @@ def backup(
     return target
 
 
+def _companions(database: Path) -> list[Path]:
+    return [database.with_name(database.name + suffix) for suffix in ("-wal", "-shm")]
+
+
+def _open_to_copy(database: Path, beside: Path) -> tuple[sqlite3.Connection, Path | None]:
+    """Open the database to copy it, even from a full or read-only card.
+
+    SQLite needs to write its shared-memory file to read a database in WAL mode.
+    When it cannot (the card is full or has turned read-only), the database and
+    its journal are first copied to the backup's disk and read there: what the
+    box still holds is saved all the same. Returns the connection and the
+    scratch folder to delete afterwards (or None).
+    """
+    try:
+        db = store.connect(database)
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db, None
+    except sqlite3.OperationalError as error:
+        if store.storage_problem(error) not in ("full", "read_only", "damaged"):
+            raise
+    scratch = Path(tempfile.mkdtemp(prefix=".eore-backup-", dir=beside))
+    shutil.copy2(database, scratch / database.name)
+    wal = database.with_name(database.name + "-wal")
+    if wal.exists():
+        shutil.copy2(wal, scratch / wal.name)
+    return sqlite3.connect(scratch / database.name, isolation_level=None), scratch
+
+
 def _fsync(path: Path) -> None:
     descriptor = os.open(path, os.O_RDONLY)
     try:
@@ -142,18 +210,27 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def prune_backups(folder: Path, keep: int) -> list[Path]:
-    """Delete all but the ``keep`` newest dated backups in ``folder``; return those deleted."""
-    dated = sorted(folder.glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}"))
-    old = dated[:-keep] if keep > 0 else dated
+def prune_backups(folder: Path, keep: int, *, just_written: Path | None = None) -> list[Path]:
+    """Delete all but the ``keep`` newest dated backups in ``folder``; return those deleted.
+
+    Newest by when each file was written, not by its name: a name comes from the
+    clock, which may have been wrong. The backup ``just_written`` is never deleted.
+    """
+    dated = _by_age(folder)
+    old = [path for path in (dated[:-keep] if keep > 0 else dated) if path != just_written]
     for path in old:
         path.unlink()
     return old
 
 
+def _by_age(folder: Path) -> list[Path]:
+    paths = folder.glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}")
+    return sorted(paths, key=lambda path: (path.stat().st_mtime_ns, path.name))
+
+
 def newest_backup(folder: Path) -> Path | None:
-    """Return the newest dated backup in ``folder``, or None."""
-    dated = sorted(folder.glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}"))
+    """Return the dated backup in ``folder`` written last, or None."""
+    dated = _by_age(folder)
     return dated[-1] if dated else None
 
 
@@ -201,16 +278,30 @@ def _counts(db: sqlite3.Connection, tables: set[str]) -> dict[str, int]:
     }
 
 
-def current_counts(database: Path) -> dict[str, int]:
-    """Return how many records of each kind the box holds now."""
+def current_counts(database: Path) -> dict[str, int] | None:
+    """Return how many records of each kind the box holds now (None: it cannot be read)."""
     if not database.exists():
         return {label: 0 for _table, label in RECORD_TABLES}
-    db = store.connect(database)
     try:
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-        return _counts(db, tables)
-    finally:
-        db.close()
+        db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            return _counts(db, tables)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return None  # damaged, or on a card that cannot be read
+
+
+def _readable(database: Path) -> bool:
+    try:
+        db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return not store.integrity_problems(db)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return False
 
 
 def restore(path: Path, database: Path, safety_folder: Path) -> Path | None:
@@ -221,9 +312,17 @@ def restore(path: Path, database: Path, safety_folder: Path) -> Path | None:
     """
     read_backup(path)
     safety = None
-    if database.exists():
-        name = f"eore-before-restore-{datetime.now(UTC):%Y%m%d-%H%M%S}{BACKUP_SUFFIX}"
+    stamp = f"{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    if database.exists() and _readable(database):
+        name = f"eore-before-restore-{stamp}{BACKUP_SUFFIX}"
         safety = backup(database, safety_folder / name, {"reason": "before a restore"})
+    elif database.exists():
+        # A damaged database cannot be copied: it is moved aside whole, for an expert.
+        safety_folder.mkdir(parents=True, exist_ok=True)
+        safety = safety_folder / f"eore-damaged-{stamp}{BACKUP_SUFFIX}"
+        for part in (database, *_companions(database)):
+            if part.exists():
+                os.replace(part, safety.with_name(safety.name + part.name[len(database.name) :]))
     try:
         source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         target = store.connect(database)
@@ -236,9 +335,8 @@ def restore(path: Path, database: Path, safety_folder: Path) -> Path | None:
             source.close()
         store.init_db(database)  # an older backup is brought to this version's schema
     except (sqlite3.Error, store.StoreError) as error:
-        raise OperationError(
-            f"the restore failed ({error}); the records from before are in {safety}"
-        ) from error
+        kept = f"; the records from before are in {safety}" if safety else ""
+        raise OperationError(f"the restore failed ({error}){kept}") from error
     return safety
 
 
@@ -264,10 +362,18 @@ def doctor(config: dict, *, now: datetime | None = None) -> list[Finding]:
     findings = [_check_pack(Path(config["CONTENT"]), check_pack)]
     findings.append(_check_folder(data))
     findings.append(_check_space(data if data.exists() else data.parent))
-    findings.extend(_check_database(database, now))
+    device = config.get("DEVICE_ID") or _kept_device_id(data)
+    findings.extend(_check_database(database, now, device))
     findings.append(_check_base_url(config.get("BASE_URL") or ""))
     findings.append(_check_backups(data / "backups", now))
     return findings
+
+
+def _kept_device_id(data: Path) -> str:
+    try:
+        return (data / "device_id").read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _check_pack(path: Path, check_pack) -> Finding:
@@ -326,7 +432,7 @@ def _check_space(folder: Path) -> Finding:
     return Finding("ok", f"{free_mb / 1024:.1f} GB free on the card.")
 
 
-def _check_database(database: Path, now: datetime) -> list[Finding]:
+def _check_database(database: Path, now: datetime, device: str) -> list[Finding]:
     if not database.exists():
         return [Finding("ok", f"No database yet at {database}: it is made at the first start.")]
     restore_advice = (
@@ -339,9 +445,13 @@ def _check_database(database: Path, now: datetime) -> list[Finding]:
             problems = store.integrity_problems(db)
             schema = db.execute("PRAGMA user_version").fetchone()[0]
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            # Only this box's records say what its clock said: other boxes' come in bundles.
             newest = max(
                 (
-                    db.execute(f"SELECT MAX(created_utc) FROM {table}").fetchone()[0] or ""
+                    db.execute(
+                        f"SELECT MAX(created_utc) FROM {table} WHERE device = ?", (device,)
+                    ).fetchone()[0]
+                    or ""
                     for table in TIMED_TABLES
                     if table in tables
                 ),
@@ -350,9 +460,7 @@ def _check_database(database: Path, now: datetime) -> list[Finding]:
         finally:
             db.close()
     except sqlite3.DatabaseError as error:
-        return [
-            Finding("fail", f"The database {database} cannot be read ({error}).", restore_advice)
-        ]
+        return [_unreadable(database, error, restore_advice)]
     if problems:
         return [
             Finding(
@@ -374,6 +482,26 @@ def _check_database(database: Path, now: datetime) -> list[Finding]:
     return findings
 
 
+def _unreadable(database: Path, error: sqlite3.DatabaseError, restore_advice: str) -> Finding:
+    """Say why the database cannot be read: a full card, a read-only card, or damage."""
+    problem = store.storage_problem(error)
+    if problem in ("full", "damaged") and store.nearly_full(database.parent):
+        return Finding(
+            "fail",
+            f"The database cannot be opened: the card is full ({error}).",
+            "Make room: copy old backups to a USB stick and delete them from the box. "
+            "Nothing needs restoring.",
+        )
+    if problem == "read_only" or not os.access(database.parent, os.W_OK):
+        return Finding(
+            "fail",
+            f"The database cannot be opened: the card cannot be written ({error}).",
+            "The card may be failing: save what it holds now (eore backup --out /media/USB/ "
+            "and eore bundle export), then move the box to a new card and restore there.",
+        )
+    return Finding("fail", f"The database {database} cannot be read ({error}).", restore_advice)
+
+
 def _check_clock(now: datetime, newest: str) -> Finding:
     set_it = (
         "Set the date and time (UTC) by hand, e.g. sudo date -u -s '2026-11-29 10:00', "
@@ -382,7 +510,10 @@ def _check_clock(now: datetime, newest: str) -> Finding:
     if now < EARLIEST_PLAUSIBLE:
         return Finding("fail", f"The box's clock says {now:%Y-%m-%d %H:%M} UTC: too early.", set_it)
     if newest:
-        saved = datetime.strptime(newest, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        try:
+            saved = datetime.strptime(newest[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        except ValueError:
+            return Finding("warn", f"The newest record's time cannot be read ({newest}).")
         if saved - now > timedelta(minutes=5):
             return Finding(
                 "fail",

@@ -253,6 +253,7 @@ def config_of(box, **changes) -> dict:
         "CONTENT": GOOD_PACK,
         "DATA": box.config["DATA"],
         "BASE_URL": "http://10.42.0.1",
+        "DEVICE_ID": "box-a",  # the box add_attempts stores as
         **changes,
     }
 
@@ -351,3 +352,109 @@ def test_doctor_warns_about_an_old_backup(box, tmp_path):
     os.utime(made, (week_ago, week_ago))
     findings = levels(operations.doctor(config_of(box)))
     assert findings[f"The newest backup, {made.name}, is 7 day(s) old."] == "warn"
+
+
+# --- what the review of the first version found -------------------------------
+
+
+def test_restore_waits_for_the_server_to_stop(box, run_eore, tmp_path):
+    backup = make_backup(box, tmp_path)
+    later = add_attempts(database(box), 2)
+    with operations.holding_data_folder(Path(box.config["DATA"])):  # as `eore serve` does
+        result = run_eore("restore", str(backup), "--yes")
+        with pytest.raises(operations.OperationError, match="server is running"):
+            with operations.holding_data_folder(Path(box.config["DATA"])):
+                pass  # a second server on the same data folder is refused too
+    assert result.exit_code == 1
+    assert "Nothing restored: the toolkit's server is running" in result.output
+    assert "sudo systemctl stop eore" in result.output
+    assert set(later) <= ids_in(database(box))
+    assert run_eore("restore", str(backup), "--yes").exit_code == 0
+
+
+def test_a_damaged_database_is_moved_aside_and_the_backup_restored(box, run_eore, tmp_path):
+    backup = make_backup(box, tmp_path)
+    in_backup = ids_in(backup)
+    add_attempts(database(box), 300)
+    path = database(box)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    path.write_bytes(b"\xff" * 100 + path.read_bytes()[100:])  # the header is gone
+    result = run_eore("restore", str(backup), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "cannot be read on the box now" in result.output
+    assert ids_in(path) == in_backup
+    aside = re.search(r"kept in (\S+eore-damaged-\S+\.sqlite3)", result.output).group(1)
+    assert Path(aside).read_bytes()[:100] == b"\xff" * 100
+
+
+def test_a_backup_never_replaces_the_database_it_copies(box):
+    add_attempts(database(box), 1)
+    with pytest.raises(operations.OperationError, match="cannot replace the database"):
+        operations.backup(database(box), database(box), {})
+
+
+def test_a_database_restored_by_hand_still_backs_up(box, tmp_path):
+    backup = make_backup(box, tmp_path)
+    again = operations.backup(backup, tmp_path / "again.sqlite3", {"device": "box-b"})
+    assert operations.read_backup(again).info["device"] == "box-b"
+
+
+def test_a_backup_written_under_a_wrong_clock_is_kept(box, tmp_path):
+    add_attempts(database(box), 1)
+    folder = tmp_path / "nightly"
+    for day in (1, 2, 3):  # written while the clock was a month ahead
+        operations.backup(database(box), f"{folder}/", {}, now=datetime(2026, 12, day, tzinfo=UTC))
+    written = operations.backup(
+        database(box), f"{folder}/", {}, now=datetime(2026, 11, 20, tzinfo=UTC)
+    )
+    deleted = operations.prune_backups(folder, 3, just_written=written)
+    assert written.exists() and written not in deleted
+    assert operations.newest_backup(folder) == written
+    assert [path.name for path in deleted] == ["eore-backup-20261201-000000.sqlite3"]
+
+
+def test_a_backup_is_made_even_when_the_card_turned_read_only(box, tmp_path, monkeypatch):
+    ids = set(add_attempts(database(box), 4))
+    real_connect = store.connect
+
+    def read_only_card(path):
+        if Path(path) == database(box):
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return real_connect(path)
+
+    monkeypatch.setattr(store, "connect", read_only_card)
+    made = operations.backup(database(box), tmp_path / "usb" / "box.sqlite3", {})
+    assert ids_in(made) == ids
+    assert [p.name for p in (tmp_path / "usb").iterdir()] == ["box.sqlite3"]
+
+
+def test_doctor_tells_a_full_or_read_only_card_from_damage(box, monkeypatch):
+    advice = "restore the latest backup"
+    monkeypatch.setattr(store, "nearly_full", lambda folder: True)
+    full = operations._unreadable(database(box), sqlite3.OperationalError("disk I/O error"), advice)
+    assert "the card is full" in full.what and "Nothing needs restoring" in full.fix
+    monkeypatch.setattr(store, "nearly_full", lambda folder: False)
+    error = sqlite3.OperationalError("attempt to write a readonly database")
+    read_only = operations._unreadable(database(box), error, advice)
+    assert "cannot be written" in read_only.what and "eore backup --out" in read_only.fix
+    damaged = operations._unreadable(
+        database(box), sqlite3.DatabaseError("database disk image is malformed"), advice
+    )
+    assert damaged.fix == advice
+
+
+def test_doctor_reads_the_clock_from_this_boxs_records_only(box):
+    add_attempts(database(box), 1)
+    db = store.connect(database(box))
+    db.execute(
+        "INSERT INTO quiz_attempt (id, device, created_utc, kind, subject, locale, pack_version,"
+        " correct, total) VALUES (?, 'other-box', '2031-01-01T00:00:00.5Z', 'lesson',"
+        " 'first-steps', 'en', '1.0', 1, 1)",
+        (str(uuid.uuid4()),),
+    )
+    db.close()
+    findings = operations.doctor(config_of(box))
+    clock = [f for f in findings if f.what.startswith(("The clock", "The box's clock"))]
+    assert [f.level for f in clock] == ["ok"]
