@@ -60,7 +60,9 @@ MAX_MEMBERS = 64  # files in the zip: a bundle has nine
 # An imported account cannot sign in: no password hash has this form.
 NO_PASSWORD = "!imported: no password"
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+# Whole seconds, as every box writes them: other forms would sort and parse differently.
+UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+TIME_OR_EMPTY_RE = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d)?$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 REPORT_RANK = {"draft": 0, "submitted": 1, "verified": 2}
 
@@ -154,7 +156,7 @@ def _plan(value) -> str | None:
     wrong = "must be the session's steps, each a lesson or a knowledge test"
     try:
         steps = json.loads(value) if isinstance(value, str) else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return wrong
     if not isinstance(steps, list) or not steps:
         return wrong
@@ -174,9 +176,21 @@ def _report_fields(value) -> str | None:
     wrong = "must be the report's fields, with attendance counted by age band and sex"
     try:
         fields = json.loads(value) if isinstance(value, str) else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return wrong
     if not isinstance(fields, dict):
+        return wrong
+    # The fields the box's pages and exports read as such must have their form.
+    if _day(fields.get("date") or "2000-01-01") or any(
+        not isinstance(fields.get(name, ""), str)
+        or not TIME_OR_EMPTY_RE.match(fields.get(name, ""))
+        for name in ("start_time", "end_time")
+    ):
+        return wrong
+    if any(not isinstance(fields.get(name, ""), str) for name in ("audience", "locale", "method")):
+        return wrong
+    lessons = fields.get("lessons", [])
+    if not isinstance(lessons, list) or any(not isinstance(slug, str) for slug in lessons):
         return wrong
     count = _number(0, 10_000_000)
     for key, item in fields.items():
@@ -619,7 +633,7 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
     try:
         with _member(archive, MANIFEST, MAX_MANIFEST) as member:
             manifest = json.loads(member.read(MAX_MANIFEST + 1).decode("utf-8"))
-    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError) as error:
+    except (ValueError, RecursionError, zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise BundleError(DAMAGED) from error
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BundleError("this file is not an EORE bundle (its manifest names another format)")
@@ -704,7 +718,7 @@ def _parse(table: str, line: bytes, number: int) -> tuple[dict | None, str | Non
     where = f"the {spec.one} on line {number} of {table}.jsonl"
     try:
         values = json.loads(line.decode("utf-8"), parse_constant=_no_constant)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, f"{where} cannot be read"
     if not isinstance(values, list) or len(values) != len(spec.columns):
         return None, f"{where} does not have the {len(spec.columns)} values it must have"
@@ -1064,10 +1078,15 @@ def export_command(out, since, include_contacts):
     app = _app_or_exit()
     library = app.extensions["eore"]["library"]
     with app.app_context():
-        db = store.get_db()
         try:
-            # Contacts kept long enough are deleted first: they never leave the box.
-            hazards.purge_expired_contacts(db)
+            db = store.get_db()
+            try:
+                # Contacts kept long enough are deleted first: they never leave the box.
+                hazards.purge_expired_contacts(db)
+            except sqlite3.Error:
+                if include_contacts:
+                    raise  # expired contacts would leave the box: refuse
+                # A full or read-only card cannot delete; no contact is carried anyway.
             manifest = export_bundle(
                 db,
                 out,
@@ -1081,7 +1100,11 @@ def export_command(out, since, include_contacts):
             click.echo(f"Not exported: {error}. Nothing was written.", err=True)
             sys.exit(1)
         except sqlite3.Error as error:
-            click.echo(f"Not exported: the database cannot be read ({error}).", err=True)
+            click.echo(
+                f"Not exported: the database cannot be read ({error}). If the card is full "
+                "or read-only, 'eore backup --out /media/USB/' still saves what the box holds.",
+                err=True,
+            )
             sys.exit(1)
     tables = manifest["tables"]
     counted = ", ".join(f"{tables[t]['rows']} {TABLES[t].many}" for t in ORDER)

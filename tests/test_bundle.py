@@ -737,6 +737,50 @@ REFUSED = {
         ),
         "which is neither in the bundle nor on this box",
     ),
+    "a record nested too deep": (
+        lambda path, out: repack(
+            path,
+            out,
+            member=(
+                "quiz_attempt",
+                lambda data: b"[" * 100_000 + b"]" * 100_000 + b"\n" + data.split(b"\n", 1)[1],
+            ),
+        ),
+        "cannot be read",
+    ),
+    "report fields nested too deep": (
+        lambda path, out: repack(
+            path,
+            out,
+            member=(
+                "session_report",
+                first_row("session_report", fields="[" * 100_000 + "]" * 100_000),
+            ),
+        ),
+        "bad fields",
+    ),
+    "a report whose date is a number": (
+        lambda path, out: repack(
+            path,
+            out,
+            member=(
+                "session_report",
+                first_row("session_report", fields=json.dumps({"date": 5, "lessons": 7})),
+            ),
+        ),
+        "bad fields",
+    ),
+    "a time with fractions of a second": (
+        lambda path, out: repack(
+            path,
+            out,
+            member=(
+                "quiz_attempt",
+                first_row("quiz_attempt", created_utc="2026-11-29T23:00:00.5Z"),
+            ),
+        ),
+        "bad created_utc",
+    ),
     "a contact without consent": (
         lambda path, out: repack(
             path,
