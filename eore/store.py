@@ -366,7 +366,11 @@ STORAGE_PROBLEMS = (
     ("full", ("SQLITE_FULL",), ("disk is full",)),
     ("read_only", ("SQLITE_READONLY", "SQLITE_CANTOPEN"), ("readonly database",)),
     ("busy", ("SQLITE_BUSY", "SQLITE_LOCKED"), ("database is locked",)),
-    ("damaged", ("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_IOERR"), ("malformed", "disk i/o")),
+    (
+        "damaged",
+        ("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_IOERR"),
+        ("database disk image is malformed", "disk i/o error", "file is not a database"),
+    ),
 )
 
 
@@ -378,10 +382,14 @@ def storage_problem(error: sqlite3.DatabaseError) -> str | None:
     (another writer held the database longer than the busy timeout) or "damaged".
     """
     # The error's name (Python 3.11 and later), e.g. SQLITE_READONLY_DBMOVED, says it best.
-    name = getattr(error, "sqlite_errorname", None) or ""
+    name = getattr(error, "sqlite_errorname", None)
+    if name:  # SQLite said which error it was: trust that, not the words of its message
+        return next(
+            (kind for kind, names, _words in STORAGE_PROBLEMS if name.startswith(names)), None
+        )
     text = str(error).lower()
-    for kind, names, words in STORAGE_PROBLEMS:
-        if name.startswith(names) or any(word in text for word in words):
+    for kind, _names, words in STORAGE_PROBLEMS:
+        if any(word in text for word in words):
             return kind
     return None
 

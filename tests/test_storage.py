@@ -106,7 +106,8 @@ def test_a_page_that_failed_to_save_elsewhere_shows_the_storage_page(box, caplog
         response = client.get("/test-full")
     page = response.get_data(as_text=True)
     assert response.status_code == 503 and response.headers["Retry-After"] == "60"
-    assert "storage is full" in page and "still on your phone" in page
+    assert "storage is full" in page
+    assert "still on your phone" not in page  # nothing was typed on a page only read
     assert "Traceback" not in caplog.text
 
 
@@ -155,6 +156,7 @@ def test_a_file_that_cannot_be_written_says_so(box):
         ("database disk image is malformed", "damaged"),
         ("disk I/O error", "damaged"),
         ("no such table: quiz_attempt", None),
+        ("malformed JSON", None),
         ('near "SELEC": syntax error', None),
     ],
 )
@@ -196,3 +198,16 @@ def test_a_box_that_cannot_open_its_database_for_another_reason_does_not_start(
     monkeypatch.setattr(store, "init_db", newer)
     with pytest.raises(store.StoreError, match="newer version"):
         create_app({"TESTING": True, "CONTENT": GOOD_PACK, "DATA": str(tmp_path)})
+
+
+def test_sqlites_own_error_name_decides_over_the_words_of_its_message():
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("SELECT json('{malformed')")
+    except sqlite3.OperationalError as error:
+        assert error.sqlite_errorname == "SQLITE_ERROR" and "malformed" in str(error)
+        assert store.storage_problem(error) is None
+    else:
+        pytest.fail("SQLite accepted broken JSON")
+    finally:
+        db.close()
