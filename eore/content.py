@@ -561,6 +561,16 @@ def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Les
         if text:
             texts[code] = text
     source = pack["source_locale"]
+    if message_pictures and source in texts:
+        wanted = len(texts[source].key_messages)
+        if len(message_pictures) != wanted:
+            found.add(
+                meta_path,
+                doc.line("message_pictures"),
+                f"message_pictures has {len(message_pictures)} picture(s) for {wanted} key "
+                f"message(s) in lesson.{source}.md: give one for each, in order",
+                severity="warning",
+            )
     if source not in texts:
         if not (folder / f"lesson.{source}.md").exists():
             found.add(meta_path, None, f"no text in the source locale: add lesson.{source}.md")

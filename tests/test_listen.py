@@ -41,11 +41,6 @@ def pack(tmp_path_factory):
     video.mkdir(parents=True)
     (video / f"{LESSON}.sign.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))
     (video / f"{LESSON}.sign.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:02.000\nStop.\n")
-    yaml = root / "lessons" / LESSON / "lesson.yaml"
-    yaml.write_text(
-        yaml.read_text(encoding="utf-8") + "message_pictures: [stop, back, report, report, back]\n",
-        encoding="utf-8",
-    )
     return root
 
 
@@ -127,9 +122,9 @@ def test_the_picture_view_steps_through_each_message(client, locale, direction):
         assert f'rel="prev" href="{base}' in html and f'rel="next" href="{base}/{step + 1}"' in html
         assert re.search(r'<p class="big-message">[^<]+</p>', html)
         pictures.append(re.search(r'<figure class="big-picture">\s*<img src="([^"]+)"', html)[1])
-    # The pack's message_pictures: stop, back, report, report, back.
+    # The pack's message_pictures: stop, back, stop, report, stop.
     names = [re.search(r"/media/([a-z-]+)\.", src)[1] for src in pictures]
-    assert names == ["stop-hand", "footsteps-back", "report", "report", "footsteps-back"]
+    assert names == ["stop-hand", "footsteps-back", "stop-hand", "report", "stop-hand"]
     end = client.get(f"{base}/6").get_data(as_text=True)
     assert f'href="/{locale}/lessons/{LESSON}/quiz"' in end and 'rel="next"' not in end
     assert client.get(f"{base}/7").status_code == 404
@@ -158,6 +153,15 @@ def test_a_message_picture_that_is_not_an_illustration_is_refused(make_pack, run
     assert re.search(
         r"lessons/first-steps/lesson.yaml:\d+: error: message_pictures: 'nothing'", result.output
     )
+
+
+def test_message_pictures_of_another_length_are_reported(make_pack, run_eore):
+    root = make_pack()
+    yaml = root / "lessons" / "first-steps" / "lesson.yaml"
+    yaml.write_text(yaml.read_text() + "message_pictures: [sign, sign]\n")
+    result = run_eore("check", str(root))
+    assert result.exit_code == 0
+    assert "warning: message_pictures has 2 picture(s) for 1 key message(s)" in result.output
 
 
 def test_the_saved_lesson_may_carry_its_key_messages_sound(client):
