@@ -28,6 +28,7 @@ def pack(tmp_path_factory):
     voice, Arabic by a computer voice only, and an English sign-language video."""
     root = tmp_path_factory.mktemp("listen") / "pack"
     shutil.copytree(STARTER_PACK, root)
+    shutil.rmtree(root / "media" / "audio", ignore_errors=True)  # only this test's recordings
     audio = root / "media" / "audio"
     for locale, names in {
         "en": [f"{LESSON}.mp3", f"{LESSON}.tts.mp3", f"{LESSON}.key-1.tts.mp3"]
