@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         accounts,
         admin,
         dashboard,
+        display,
         facilitate,
         hazards,
         hotspot,
@@ -67,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     app.register_blueprint(site.bp)
+    app.register_blueprint(display.bp)
     app.register_blueprint(learning.bp)
     app.register_blueprint(quizzes.bp)
     app.register_blueprint(materials.bp)

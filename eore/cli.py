@@ -13,6 +13,7 @@ import click
 from .bundle import bundle_cli
 from .content import PackError, check_pack
 from .i18n import i18n_cli
+from .narrate import audio_cli, audio_coverage_lines
 from .settings import SettingError, from_environment, normalize
 from .store import StoreError
 
@@ -145,6 +146,8 @@ def check(path):
             f"{quizzes}/{len(library.quizzes)} quizzes, {guides}/{total} teacher guides "
             f"({info.review})"
         )
+    for line in audio_coverage_lines(library):
+        click.echo(line)
     if not from_environment()["BASE_URL"]:
         click.echo(BASE_URL_ADVICE)
     click.echo(f"{path}: 0 errors, {warnings} warning(s): the pack is usable.")
@@ -661,6 +664,7 @@ def restore_command(file, yes):
 
 
 cli.add_command(i18n_cli)
+cli.add_command(audio_cli)
 cli.add_command(bundle_cli)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from . import guides, quizpack, schema
+from . import guides, quizpack, recordings, schema
 from .glossary import check_glossary
 from .locales import KNOWN_LOCALES
 from .svg import check_svg
@@ -131,6 +131,20 @@ class Lesson:
     illustrations: tuple[Illustration, ...]
     texts: MappingProxyType
     guides: MappingProxyType  # locale -> teacher Guide
+    message_pictures: tuple[str, ...] = ()  # illustration id per key message, in order
+
+    def picture_for_message(self, index: int) -> Illustration:
+        """Return the picture shown with key message ``index`` (from 0) on its own screen.
+
+        The pack says which (``message_pictures``); otherwise the illustrations
+        are taken in order, and the lead picture once they run out.
+        """
+        by_id = {ill.id: ill for ill in self.illustrations}
+        if index < len(self.message_pictures) and self.message_pictures[index] in by_id:
+            return by_id[self.message_pictures[index]]
+        if index < len(self.illustrations):
+            return self.illustrations[index]
+        return self.illustrations[0]
 
 
 @dataclass(frozen=True)
@@ -152,6 +166,9 @@ class Library:
     areas: tuple[Area, ...] = ()  # administrative areas of hazard reports
     area_level: int = 1  # their administrative level, for HXL tags (#adm1, #adm2...)
     services: tuple[Service, ...] = ()  # the help directory
+    # (slug, locale) -> Narration, and -> SignVideo (see recordings.py)
+    narrations: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    sign_videos: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[Problem, ...] = ()
     _rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -189,6 +206,31 @@ class Library:
             code: (sum(code in lesson.texts for lesson in self.lessons.values()), total)
             for code in self.locales
         }
+
+    def audio_coverage(self) -> dict[str, dict[str, int]]:
+        """Return, per locale, how many lessons and key messages can be listened to.
+
+        "lessons" and "keys" count those read by a person or a computer voice;
+        "synthetic" counts the lessons whose narration a computer voice made;
+        "key_total" is the number of key messages in that language.
+        """
+        coverage = {}
+        for code in self.locales:
+            heard = [self.narrations.get((slug, code)) for slug in self.lessons]
+            coverage[code] = {
+                "lessons": sum(n is not None and n.lesson is not None for n in heard),
+                "synthetic": sum(
+                    n is not None and n.lesson is not None and n.lesson.synthetic for n in heard
+                ),
+                "keys": sum(key is not None for n in heard if n for key in n.keys),
+                "key_total": sum(
+                    len(lesson.texts[code].key_messages)
+                    for lesson in self.lessons.values()
+                    if code in lesson.texts
+                ),
+                "videos": sum((slug, code) in self.sign_videos for slug in self.lessons),
+            }
+        return coverage
 
     def quiz_coverage(self) -> dict[str, int]:
         """Return, per locale, how many quizzes are translated into it."""
@@ -250,6 +292,15 @@ def load_pack(root: Path | str) -> Library:
     services = _load_services(root / "services.yaml", pack, found) if pack else ()
     if found.has_errors():
         raise PackError(found.problems)
+    narrations, sign_videos = recordings.find_recordings(
+        root,
+        {
+            slug: {code: len(text.key_messages) for code, text in lesson.texts.items()}
+            for slug, lesson in lessons.items()
+        },
+        pack["locales"],
+        lambda path, message: found.add(path, None, message, "warning"),
+    )
     ordered = sorted(lessons.values(), key=lambda lesson: (lesson.order, lesson.slug))
     return Library(
         root=root,
@@ -267,6 +318,8 @@ def load_pack(root: Path | str) -> Library:
         areas=pack["areas"],
         area_level=pack.get("area_level") or 1,
         services=services,
+        narrations=narrations,
+        sign_videos=sign_videos,
         problems=tuple(found.problems),
     )
 
@@ -485,6 +538,14 @@ def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Les
         check_svg(root / "media" / item["file"], meta_path, doc.line("illustrations", index), found)
         illustrations.append(Illustration(id=item["id"], file=item["file"]))
     ids = [ill.id for ill in illustrations]
+    message_pictures = tuple(meta.get("message_pictures") or ())
+    for index, picture in enumerate(message_pictures):
+        if picture not in ids:
+            found.add(
+                meta_path,
+                doc.line("message_pictures", index),
+                f"message_pictures: '{picture}' is not an illustration id ({', '.join(ids)})",
+            )
     texts = {}
     for text_path in sorted(folder.glob("lesson.*.md")):
         match = TEXT_FILE_RE.match(text_path.name)
@@ -500,6 +561,16 @@ def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Les
         if text:
             texts[code] = text
     source = pack["source_locale"]
+    if message_pictures and source in texts:
+        wanted = len(texts[source].key_messages)
+        if len(message_pictures) != wanted:
+            found.add(
+                meta_path,
+                doc.line("message_pictures"),
+                f"message_pictures has {len(message_pictures)} picture(s) for {wanted} key "
+                f"message(s) in lesson.{source}.md: give one for each, in order",
+                severity="warning",
+            )
     if source not in texts:
         if not (folder / f"lesson.{source}.md").exists():
             found.add(meta_path, None, f"no text in the source locale: add lesson.{source}.md")
@@ -519,6 +590,7 @@ def _load_lesson(root: Path, folder: Path, pack: dict, found: _Collector) -> Les
         duration=meta["duration"],
         order=meta.get("order", 1000),
         illustrations=tuple(illustrations),
+        message_pictures=message_pictures,
         texts=MappingProxyType(texts),
         guides=MappingProxyType(guides.load_guides(folder, pack, texts, found)),
     )

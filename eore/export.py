@@ -68,6 +68,16 @@ def planned_pages(locales) -> dict[tuple, str]:
                 url_for("offline.download", locale=code, slug=slug),
                 f"{code}/lessons/{slug}/{slug}-{code}.html",
             )
+            text = library.text_of(lesson, code)[0]
+            add(url_for("learning.pictures", locale=code, slug=slug))
+            for step in range(1, len(text.key_messages) + 2):
+                add(url_for("learning.pictures", locale=code, slug=slug, step=step))
+            narration = library.narrations.get((slug, text.locale))
+            if narration is not None and any(narration.keys):
+                add(
+                    url_for("offline.download", locale=code, slug=slug, sound="with"),
+                    f"{code}/lessons/{slug}/{slug}-{code}-sound.html",
+                )
             if slug in library.quizzes:
                 add(url_for("quizzes.lesson_quiz", locale=code, slug=slug))
             if lesson.guides:

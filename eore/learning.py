@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import abort, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 
@@ -50,11 +52,53 @@ def lesson(slug):
     """Show one lesson, falling back to the source language with a notice."""
     library = current_library()
     found = library.lessons.get(slug) or abort(404)
+    context = lesson_context(found, g.locale)
+    narration = context["narration"]
+    sound = sum(key.size for key in narration.keys if key) if narration else 0
     return render_template(
         "learning/lesson.html",
-        **lesson_context(found, g.locale),
+        **context,
         has_quiz=slug in library.quizzes,
         has_guide=bool(found.guides),
+        # Saved inside the file as base64: a third larger than the recordings.
+        sound_kb=f"{math.ceil(sound * 4 / 3 / 1024)} KB" if sound else None,
+    )
+
+
+@bp.get("/lessons/<slug>/pictures", defaults={"step": 0})
+@bp.get("/lessons/<slug>/pictures/<int:step>")
+@same_for_everyone
+def pictures(slug, step):
+    """Show the lesson for people who cannot read: one key message a screen, big, with sound.
+
+    Screen 0 gives the title and the whole lesson's narration; then each key
+    message with its picture and its own recording; the last screen leads to
+    the quiz (whose picture questions need no reading).
+    """
+    library = current_library()
+    found = library.lessons.get(slug) or abort(404)
+    text, fell_back = library.text_of(found, g.locale)
+    count = len(text.key_messages)
+    if step > count + 1:
+        abort(404)
+    narration = library.narrations.get((slug, text.locale))
+    index = step - 1
+    return render_template(
+        "learning/pictures.html",
+        lesson=found,
+        text=text,
+        fell_back=fell_back,
+        text_locale=library.locales[text.locale],
+        step=step,
+        count=count,
+        message=text.key_messages[index] if 0 <= index < count else None,
+        picture=found.picture_for_message(index) if 0 <= index < count else found.illustrations[0],
+        sound=(
+            (narration.keys[index] if 0 <= index < len(narration.keys) else None)
+            if step and narration
+            else (narration.lesson if narration else None)
+        ),
+        has_quiz=slug in library.quizzes,
     )
 
 
@@ -82,6 +126,9 @@ def lesson_context(lesson, locale: str, render_body=None) -> dict:
         "audience_names": schema.AUDIENCES,
         "contacts": library.contacts,
         "source_locale": library.source_locale,
+        # Heard in the language the text is shown in.
+        "narration": library.narrations.get((lesson.slug, text.locale)),
+        "sign_video": library.sign_videos.get((lesson.slug, text.locale)),
     }
 
 

@@ -15,6 +15,7 @@ import io
 import re
 import sqlite3
 import zipfile
+from dataclasses import replace
 from urllib.parse import quote
 
 from flask import abort, current_app, g, render_template, request
@@ -27,6 +28,7 @@ from .export import static_export
 from .i18n import localized_blueprint
 from .learning import lesson_context
 from .quizzes import QuizPage
+from .recordings import Narration
 from .render import render_markdown
 
 bp = localized_blueprint("offline", __name__)
@@ -45,17 +47,33 @@ def download(slug):
     library = current_library()
     lesson = library.lessons.get(slug) or abort(404)
     text, _fell_back = library.text_of(lesson, g.locale)
+    with_sound = request.args.get("sound") == "with"
+    if request.args.get("sound") not in (None, "with") or (
+        with_sound and not _key_sounds(library, slug, text.locale)
+    ):
+        abort(404)
     # Rendered each time (a few milliseconds): ninety files kept in memory would cost the Pi.
-    response = current_app.response_class(lesson_file(slug), mimetype="text/html")
+    response = current_app.response_class(
+        lesson_file(slug, with_sound=with_sound), mimetype="text/html"
+    )
     if request.method == "GET" and not static_export():  # a phone saved it
         try:
             store.count_lesson_download(store.get_db(), slug, g.locale)
         except sqlite3.Error as error:  # a count is never worth refusing the lesson
             current_app.logger.warning("lesson save not counted: %s", error)
+    suffix = "-sound" if with_sound else ""
     response.headers["Content-Disposition"] = attachment(
-        text.title, fallback=f"{slug}-{g.locale}.html"
+        text.title, fallback=f"{slug}-{g.locale}{suffix}.html"
     )
     return response
+
+
+def _key_sounds(library, slug: str, locale: str) -> Narration | None:
+    """Return the narration of the key messages alone (the file's sound), or None."""
+    narration = library.narrations.get((slug, locale))
+    if narration is None or not any(narration.keys):
+        return None
+    return replace(narration, lesson=None)
 
 
 @bp.get("/download/pack.zip")
@@ -87,7 +105,7 @@ def pack_folder(locale: str) -> str:
     return f"stay-safe-{locale}"
 
 
-def lesson_file(slug: str, *, in_pack: bool = False) -> str:
+def lesson_file(slug: str, *, in_pack: bool = False, with_sound: bool = False) -> str:
     """Return the lesson ``slug`` in the request's locale as one self-contained page.
 
     In a pack, links to other lessons open their files beside it; alone, a link
@@ -116,12 +134,16 @@ def lesson_file(slug: str, *, in_pack: bool = False) -> str:
         hide_scores = quiz_page.hide_scores
         # A fixed shuffle: the right answer is not always first, and the file never changes.
         asked = quiz_page.asked(attempt_id=f"download/{slug}/{g.locale}")
+    if with_sound:
+        # Only the key messages: each short, together a few hundred kilobytes.
+        context["narration"] = _key_sounds(library, slug, text.locale)
     return _self_contained(
         "offline/lesson.html",
         **context,
         asked=asked,
         page={"hide_scores": hide_scores},
         in_pack=in_pack,
+        audio_src=inline_sound if with_sound else None,
     )
 
 
@@ -139,14 +161,18 @@ def pack_zip(locale: str) -> bytes:
     return buffer.getvalue()
 
 
-def _self_contained(template: str, **context) -> str:
-    """Render ``template`` with the stylesheet and script inside, allowed by their hashes."""
+def _self_contained(template: str, audio_src=None, **context) -> str:
+    """Render ``template`` with the stylesheet and script inside, allowed by their hashes.
+
+    With ``audio_src``, the sound it puts inside the page may play too.
+    """
     style = _static_text("eore.css")
     script = _static_text("quiz.js")
     policy = "; ".join(
         (
             "default-src 'none'",
             "img-src data:",
+            *(["media-src data:"] if audio_src else []),
             f"style-src '{_csp_hash(style)}'",
             f"script-src '{_csp_hash(script)}'",
             "base-uri 'none'",
@@ -160,6 +186,7 @@ def _self_contained(template: str, **context) -> str:
         script=Markup(script),
         policy=policy,
         picture_src=inline_media,
+        audio_src=audio_src,
         pack_name=library.name,
         pack_version=library.version,
         **context,
@@ -185,6 +212,11 @@ def inline_media(name: str) -> str:
     return library.rendered(("inline", name), lambda: _data_url(library.root / "media" / name))
 
 
+def inline_sound(name: str) -> str:
+    """Return the pack recording ``name`` as a data: URL (not kept: sound is large)."""
+    return _data_url(current_library().root / "media" / name)
+
+
 def _inline_media_or_none(name: str) -> str | None:
     # Only files of the pack's media folder, as the lesson page: never "../" or an absolute path.
     if name in current_app.extensions["eore"]["assets"]["media"]:
@@ -197,9 +229,12 @@ def _data_url(path) -> str:
     if path.suffix.lower() == ".svg":
         text = " ".join(content.decode("utf-8").split())
         return "data:image/svg+xml," + quote(text, safe=" /=:;,'()-._~!$*+@?&")
-    kind = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}.get(
-        path.suffix.lower(), "application/octet-stream"
-    )
+    kind = {
+        ".png": "image/png",
+        ".jpg": "image/jpeg",
+        ".jpeg": "image/jpeg",
+        ".mp3": "audio/mpeg",
+    }.get(path.suffix.lower(), "application/octet-stream")
     return f"data:{kind};base64," + base64.b64encode(content).decode("ascii")
 
 

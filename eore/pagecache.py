@@ -25,6 +25,7 @@ from flask import Response, current_app, request
 from flask.globals import request_ctx
 
 from .compression import MINIMUM_SIZE
+from .display import DISPLAY_COOKIE
 
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -83,7 +84,8 @@ def same_for_everyone(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         cache: PageCache = current_app.extensions["eore"]["pages"]
-        key = (request.host, request.full_path)
+        # The text size and contrast chosen change the page's <html> classes.
+        key = (request.host, request.full_path, request.cookies.get(DISPLAY_COOKIE, ""))
         page = cache.get(key)
         if page is None:
             response = current_app.make_response(view(*args, **kwargs))

@@ -165,6 +165,12 @@ LESSON_FIELDS = _record(
         "pictures of the lesson, first one leads",
         fields=ILLUSTRATION_FIELDS,
     ),
+    Field(
+        "message_pictures",
+        "texts",
+        False,
+        "the illustration id shown with each key message, in order, in the picture-first view",
+    ),
 )
 
 LESSON_TEXT_FIELDS = _record(
