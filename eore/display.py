@@ -8,7 +8,11 @@ how pages look, so plain links do: nothing is stored on the box.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, redirect, request, url_for
+
+from .i18n import kept_query
 
 DISPLAY_COOKIE = "eore_display"
 TEXT_SIZES = ("normal", "large", "larger")
@@ -42,7 +46,9 @@ def display_context() -> dict:
     display = current_display()
 
     def display_url(**change) -> str:
-        here = request.full_path.rstrip("?")
+        # Back to this page, with only the query values the box knows (never a stranger's).
+        query = kept_query()
+        here = request.path + ("?" + urlencode(query) if query else "")
         return url_for("display.choose", **{**display, **change}, next=here)
 
     return {"display": display, "display_classes": _classes(display), "display_url": display_url}

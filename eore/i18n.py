@@ -73,19 +73,27 @@ def _language_links(library) -> list[tuple]:
 
     endpoint = request.endpoint or ""
     if endpoint.startswith(LOCALIZED_BLUEPRINTS) and request.view_args is not None:
-        # Only known, valid query values are carried over; anything else is dropped.
-        extra = {}
-        for key, normalize in _KEPT_QUERY.items():
-            value = normalize(request.args.get(key) or "")
-            if value:
-                extra[key] = value
-        arguments = {**request.view_args, **extra}
+        arguments = {**request.view_args, **kept_query()}
     else:
         endpoint, arguments = "learning.home", {}
     return [
         (info, url_for(endpoint, **arguments, locale=code))
         for code, info in library.locales.items()
     ]
+
+
+def kept_query() -> dict[str, str]:
+    """Return the request's known, valid query values; anything else is dropped.
+
+    Links to the same page in another form (another language, another text size)
+    carry these over, and nothing a stranger may have put in the address.
+    """
+    kept = {}
+    for key, normalize in _KEPT_QUERY.items():
+        value = normalize(request.args.get(key) or "")
+        if value:
+            kept[key] = value
+    return kept
 
 
 LOCALIZED_BLUEPRINTS = ("learning.", "quizzes.", "pwa_saved.", "hotspot_welcome.")

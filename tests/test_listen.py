@@ -231,3 +231,11 @@ def test_mp3_bit_rate_is_read_from_the_first_frame(tmp_path):
     assert mp3_kbps(path) == 128
     path.write_bytes(b"not an mp3 at all" * 10)
     assert mp3_kbps(path) is None
+
+
+def test_the_display_links_carry_only_the_query_values_the_box_knows(client):
+    html = client.get("/en/lessons/?audience=children&next=//evil.example/").get_data(as_text=True)
+    links = re.findall(r'href="(/display\?[^"]+)"', html)
+    assert len(links) == 5
+    assert all("next=/en/lessons/?audience%3Dchildren" in link for link in links)
+    assert "evil.example" not in html
