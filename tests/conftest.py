@@ -165,18 +165,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def eore_server(tmp_path_factory):
-    """Start the real server (waitress) on loopback on the starter pack; stop it afterwards."""
-    data = tmp_path_factory.mktemp("server-data")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    # Phones reach the box at this address: printed QR codes carry it.
-    env = {**os.environ, "EORE_DATA": str(data), "EORE_BASE_URL": base}
+def start_eore(data: Path, port: int, **settings: str) -> subprocess.Popen:
+    """Start ``eore serve`` on loopback with its data in ``data``; return it once it answers.
+
+    ``settings`` are EORE_* variables (e.g. EORE_CONTENT="..."); EORE_CONTENT and
+    EORE_BASE_URL are otherwise left at their defaults, whatever the shell has.
+    """
+    env = {**os.environ, "EORE_DATA": str(data)}
     env.pop("EORE_CONTENT", None)
-    eore = Path(sys.executable).with_name("eore")
+    env.pop("EORE_BASE_URL", None)
+    env.update(settings)
     process = subprocess.Popen(
-        [str(eore), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [str(Path(sys.executable).with_name("eore")), "serve", "--host", "127.0.0.1"]
+        + ["--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -184,18 +185,45 @@ def eore_server(tmp_path_factory):
     deadline = time.monotonic() + 30
     while True:
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return process
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 pytest.fail("eore serve did not start: " + process.stderr.read().decode())
-            time.sleep(0.1)
-    yield Server(base, data)
+            time.sleep(0.05)
+
+
+def stop_eore(process: subprocess.Popen) -> None:
+    """Stop a server started by start_eore, cleanly, and wait for it."""
     process.terminate()
     process.wait(timeout=10)
     process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def eore_server(tmp_path_factory):
+    """Start the real server (waitress) on loopback on the starter pack; stop it afterwards."""
+    data = tmp_path_factory.mktemp("server-data")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # Phones reach the box at this address: printed QR codes carry it.
+    process = start_eore(data, port, EORE_BASE_URL=base)
+    yield Server(base, data)
+    stop_eore(process)
+
+
+def serious_violations(page) -> list[str]:
+    """Return axe's serious and critical accessibility violations on ``page``, described."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def add_server_account(server: Server, name: str, role: str) -> str:

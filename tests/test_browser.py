@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -113,16 +114,8 @@ def test_tap_targets_are_large_enough(server, page):
     ],
 )
 def test_no_serious_accessibility_violation(server, page, path):
-    from axe_playwright_python.sync_playwright import Axe
-
     page.goto(server + path)
-    results = Axe().run(page)
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(page) == []
 
 
 def test_pages_work_with_javascript_off(server, browser):

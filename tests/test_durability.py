@@ -30,8 +30,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-from conftest import free_port
+from conftest import free_port, start_eore, stop_eore
 
 from eore import store
 
@@ -45,31 +44,8 @@ CUT_OFF = (OSError, http.client.HTTPException)
 
 
 def start(data: Path, port: int) -> subprocess.Popen:
-    """Start ``eore serve`` on loopback and return it once it answers."""
-    env = {**os.environ, "EORE_DATA": str(data)}
-    env.pop("EORE_CONTENT", None)
-    env.pop("EORE_BASE_URL", None)
-    process = subprocess.Popen(
-        [str(EORE), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.05)
-        finally:
-            connection.close()
-    process.kill()
-    pytest.fail("eore serve did not start")
+    """Start ``eore serve`` on the starter pack and return it once it answers."""
+    return start_eore(data, port)
 
 
 @dataclass
@@ -180,6 +156,7 @@ def test_every_saved_form_survives_a_kill_exactly_once(tmp_path):
         time.sleep(rng.uniform(0.5, 2.5))
         os.kill(server.pid, signal.SIGKILL)  # no clean shutdown
         server.wait()
+        server.stderr.close()
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
@@ -194,8 +171,7 @@ def test_every_saved_form_survives_a_kill_exactly_once(tmp_path):
                         unanswered_total += 1
                         phone.send(form)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            stop_eore(server)
         every.extend(form for mine in sent for form in mine)
 
     db = store.connect(data / "eore.sqlite3")

@@ -287,6 +287,7 @@ def test_the_sent_page_answers_only_for_a_stored_report(box):
             "path",
             "kind",
             "audience",
+            "step",
         }
         for rule in public
     ), [r.rule for r in public]

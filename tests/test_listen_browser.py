@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import struct
 import subprocess
-import sys
-import time
-import urllib.request
 import wave
 from pathlib import Path
 
 import pytest
-from conftest import STARTER_PACK, free_port
+from conftest import STARTER_PACK, free_port, serious_violations, start_eore, stop_eore
 
 pytestmark = pytest.mark.browser
 
@@ -49,30 +45,12 @@ def server(tmp_path_factory):
         tone_mp3(folder / f"{LESSON}.tts.mp3")
         for n in range(1, 6):
             tone_mp3(folder / f"{LESSON}.key-{n}.tts.mp3")
-    data = tmp_path_factory.mktemp("listen-browser-data")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "EORE_DATA": str(data), "EORE_CONTENT": str(root)}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("eore")), "serve", "--host", "127.0.0.1"]
-        + ["--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    process = start_eore(
+        tmp_path_factory.mktemp("listen-browser-data"), port, EORE_CONTENT=str(root)
     )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("eore serve did not start")
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    yield f"http://127.0.0.1:{port}"
+    stop_eore(process)
 
 
 @pytest.fixture
@@ -137,16 +115,8 @@ def test_pressing_play_fetches_and_plays_the_message(server, browser):
     "path", [f"/en/lessons/{LESSON}/pictures", f"/ar/lessons/{LESSON}/pictures/1"]
 )
 def test_the_picture_view_has_no_serious_accessibility_violation(server, page, path):
-    from axe_playwright_python.sync_playwright import Axe
-
     page.goto(server + path)
-    results = Axe().run(page)
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(page) == []
 
 
 def test_larger_text_and_high_contrast_stay_chosen_and_fit(server, browser):
