@@ -37,6 +37,8 @@ def init_app(app) -> None:
     app.wsgi_app = WhiteNoise(
         app.wsgi_app,
         max_age=ONE_YEAR,
+        # Captions of sign-language videos: browsers refuse a track of another type.
+        mimetypes={".vtt": "text/vtt"},
         add_headers_function=_add_headers,
         immutable_file_test=lambda path, url: True,
     )

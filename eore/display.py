@@ -8,7 +8,7 @@ how pages look, so plain links do: nothing is stored on the box.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, redirect, request, url_for
 
@@ -30,7 +30,7 @@ def current_display() -> dict[str, str]:
     return {"text": text, "contrast": contrast}
 
 
-def _classes(display: dict[str, str]) -> str:
+def display_classes(display: dict[str, str]) -> str:
     return " ".join(
         f"{kind}-{value}"
         for kind, value in (("text", display["text"]), ("contrast", display["contrast"]))
@@ -51,7 +51,28 @@ def display_context() -> dict:
         here = request.path + ("?" + urlencode(query) if query else "")
         return url_for("display.choose", **{**display, **change}, next=here)
 
-    return {"display": display, "display_classes": _classes(display), "display_url": display_url}
+    return {
+        "display": display,
+        "display_classes": display_classes(display),
+        "display_url": display_url,
+    }
+
+
+def is_local_page(target: str) -> bool:
+    """Return whether ``target`` is a page of this box and nothing else.
+
+    Browsers drop tabs and line breaks from an address ("/<tab>/host" opens
+    "//host"), and read a backslash as a slash: none of them may appear.
+    """
+    if any(ord(char) < 0x20 or ord(char) == 0x7F or char == "\\" for char in target):
+        return False
+    parts = urlsplit(target)
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and target.startswith("/")
+        and not target.startswith("//")
+    )
 
 
 @bp.get("/display")
@@ -63,8 +84,7 @@ def choose():
     if text not in TEXT_SIZES or contrast not in CONTRASTS:
         text, contrast = display["text"], display["contrast"]
     target = request.args.get("next", "/")
-    # Only a page of this box: never another site ("//host", "\\host", "http:").
-    if not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
+    if not is_local_page(target):
         target = "/"
     response = redirect(target, 303)
     response.set_cookie(

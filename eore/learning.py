@@ -99,6 +99,8 @@ def pictures(slug, step):
             else (narration.lesson if narration else None)
         ),
         has_quiz=slug in library.quizzes,
+        contacts=library.contacts,
+        source_locale=library.source_locale,
     )
 
 

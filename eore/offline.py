@@ -19,6 +19,7 @@ from dataclasses import replace
 from urllib.parse import quote
 
 from flask import abort, current_app, g, render_template, request
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from . import store
@@ -62,8 +63,9 @@ def download(slug):
         except sqlite3.Error as error:  # a count is never worth refusing the lesson
             current_app.logger.warning("lesson save not counted: %s", error)
     suffix = "-sound" if with_sound else ""
+    title = _("%(title)s (with sound)", title=text.title) if with_sound else text.title
     response.headers["Content-Disposition"] = attachment(
-        text.title, fallback=f"{slug}-{g.locale}{suffix}.html"
+        title, fallback=f"{slug}-{g.locale}{suffix}.html"
     )
     return response
 
@@ -134,6 +136,8 @@ def lesson_file(slug: str, *, in_pack: bool = False, with_sound: bool = False) -
         hide_scores = quiz_page.hide_scores
         # A fixed shuffle: the right answer is not always first, and the file never changes.
         asked = quiz_page.asked(attempt_id=f"download/{slug}/{g.locale}")
+    # A sign-language video is far too large for a file passed from phone to phone.
+    context["sign_video"] = None
     if with_sound:
         # Only the key messages: each short, together a few hundred kilobytes.
         context["narration"] = _key_sounds(library, slug, text.locale)

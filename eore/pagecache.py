@@ -25,7 +25,7 @@ from flask import Response, current_app, request
 from flask.globals import request_ctx
 
 from .compression import MINIMUM_SIZE
-from .display import DISPLAY_COOKIE
+from .display import current_display, display_classes
 
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -85,7 +85,7 @@ def same_for_everyone(view):
     def wrapper(*args, **kwargs):
         cache: PageCache = current_app.extensions["eore"]["pages"]
         # The text size and contrast chosen change the page's <html> classes.
-        key = (request.host, request.full_path, request.cookies.get(DISPLAY_COOKIE, ""))
+        key = (request.host, request.full_path, display_classes(current_display()))
         page = cache.get(key)
         if page is None:
             response = current_app.make_response(view(*args, **kwargs))

@@ -121,13 +121,15 @@ def test_the_picture_view_steps_through_each_message(client, locale, direction):
         html = client.get(f"{base}/{step}").get_data(as_text=True)
         assert f'<span dir="ltr" aria-hidden="true">{step} / 5</span>' in html
         assert f'rel="prev" href="{base}' in html and f'rel="next" href="{base}/{step + 1}"' in html
-        assert re.search(r'<p class="big-message">[^<]+</p>', html)
+        assert re.search(r'<h1 class="big-message">[^<]+</h1>', html)
         pictures.append(re.search(r'<figure class="big-picture">\s*<img src="([^"]+)"', html)[1])
     # The pack's message_pictures: stop, back, stop, report, stop.
     names = [re.search(r"/media/([a-z-]+)\.", src)[1] for src in pictures]
     assert names == ["stop-hand", "footsteps-back", "stop-hand", "report", "stop-hand"]
     end = client.get(f"{base}/6").get_data(as_text=True)
     assert f'href="/{locale}/lessons/{LESSON}/quiz"' in end and 'rel="next"' not in end
+    # Every lesson ends with how to report, the picture view too.
+    assert 'aria-labelledby="how-to-report"' in end
     assert client.get(f"{base}/7").status_code == 404
     assert client.get(f"/{locale}/lessons/nothing/pictures").status_code == 404
 
@@ -212,7 +214,15 @@ def test_one_choice_keeps_the_other(client):
 
 
 @pytest.mark.parametrize(
-    "target", ["//example.com/", "http://example.com/", "/\\example.com", "javascript:alert(1)"]
+    "target",
+    [
+        "//example.com/",
+        "http://example.com/",
+        "/\\example.com",
+        "javascript:alert(1)",
+        "/\t/example.com/",
+        "/\r\n/x",
+    ],
 )
 def test_the_display_link_goes_back_only_to_this_box(client, target):
     response = client.get("/display", query_string={"text": "large", "next": target})
@@ -239,3 +249,72 @@ def test_the_display_links_carry_only_the_query_values_the_box_knows(client):
     assert len(links) == 5
     assert all("next=/en/lessons/?audience%3Dchildren" in link for link in links)
     assert "evil.example" not in html
+
+
+def test_the_file_with_sound_carries_no_video_and_says_it_has_sound(client):
+    response = client.get(f"/en/lessons/{LESSON}/download?sound=with")
+    html = response.get_data(as_text=True)
+    assert "<video" not in html and "data:audio/mpeg" in html
+    assert "%28with%20sound%29.html" in response.headers["Content-Disposition"]
+
+
+def test_a_strangers_cookie_cannot_fill_the_page_cache(listen_app):
+    cache = listen_app.extensions["eore"]["pages"]
+    for number in range(20):
+        client = listen_app.test_client()
+        client.set_cookie("eore_display", f"junk{number} x")
+        client.get("/en/lessons/farming")
+    kept = [key for key in cache._pages if key[1] == "/en/lessons/farming?"]
+    assert len(kept) == 1
+
+
+def test_a_lesson_without_sound_offers_pictures_only(client):
+    html = client.get("/en/lessons/farming").get_data(as_text=True)
+    assert "Pictures, one message at a time" in html and "Pictures and sound" not in html
+
+
+def add_recording(root, locale: str, name: str) -> None:
+    folder = root / "media" / "audio" / locale
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(fake_mp3())
+
+
+def test_a_computer_voice_that_reads_older_words_is_left_out(make_pack, run_eore, tmp_path):
+    import json
+
+    from eore.narrate import spoken_hash
+
+    root = make_pack()
+    add_recording(root, "en", "first-steps.key-1.tts.mp3")
+    sources = {
+        "files": {"en/first-steps.key-1.tts.mp3": "made-with-some-voice"},
+        "words": {"en/first-steps.key-1.tts.mp3": spoken_hash("Stop and do not touch it.")},
+    }
+    (root / "media" / "audio" / ".tts-sources.json").write_text(json.dumps(sources))
+    result = run_eore("check", str(root))
+    assert "first-steps.key-1.tts.mp3: warning: the computer voice reads older words" in (
+        result.output
+    )
+    assert "en English: 0/2 lessons, 0/2 key messages" in result.output
+    app = create_app({"TESTING": True, "CONTENT": str(root), "DATA": str(tmp_path / "d")})
+    assert players(app.test_client().get("/en/lessons/first-steps").get_data(as_text=True)) == []
+    # The words the lesson says now: the recording is played.
+    sources["words"]["en/first-steps.key-1.tts.mp3"] = spoken_hash("Stop and do not touch.")
+    (root / "media" / "audio" / ".tts-sources.json").write_text(json.dumps(sources))
+    assert "en English: 0/2 lessons (1 computer voice), 1/2 key messages" in (
+        run_eore("check", str(root)).output
+    )
+
+
+def test_recordings_that_would_never_play_are_reported(make_pack, run_eore):
+    root = make_pack()
+    add_recording(root, "ar", "signs.mp3")  # signs has no Arabic text
+    add_recording(root, "en", "../first-steps.mp3")  # directly in media/audio/
+    nested = root / "media" / "audio" / "en" / "old"
+    nested.mkdir(parents=True)
+    (nested / "first-steps.mp3").write_bytes(fake_mp3())
+    output = run_eore("check", str(root)).output
+    assert "media/audio/ar/signs.mp3: warning: there is no lesson.ar.md for 'signs'" in output
+    assert "media/audio/first-steps.mp3: warning: not in a language's folder" in output
+    assert "media/audio/en/old/first-steps.mp3: warning: not in a language's folder" in output
+    assert "ar العربية: 0/2 lessons" in output
