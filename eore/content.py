@@ -211,7 +211,7 @@ class Library:
         """Return, per locale, how many lessons and key messages can be listened to.
 
         "lessons" and "keys" count those read by a person or a computer voice;
-        "synthetic" counts the lessons whose narration a computer voice made;
+        "synthetic" counts the lessons with any recording a computer voice made;
         "key_total" is the number of key messages in that language.
         """
         coverage = {}
@@ -219,9 +219,7 @@ class Library:
             heard = [self.narrations.get((slug, code)) for slug in self.lessons]
             coverage[code] = {
                 "lessons": sum(n is not None and n.lesson is not None for n in heard),
-                "synthetic": sum(
-                    n is not None and n.lesson is not None and n.lesson.synthetic for n in heard
-                ),
+                "synthetic": sum(n is not None and n.synthetic for n in heard),
                 "keys": sum(key is not None for n in heard if n for key in n.keys),
                 "key_total": sum(
                     len(lesson.texts[code].key_messages)
@@ -300,6 +298,7 @@ def load_pack(root: Path | str) -> Library:
         },
         pack["locales"],
         lambda path, message: found.add(path, None, message, "warning"),
+        outdated=_outdated_voices(root, lessons),
     )
     ordered = sorted(lessons.values(), key=lambda lesson: (lesson.order, lesson.slug))
     return Library(
@@ -322,6 +321,18 @@ def load_pack(root: Path | str) -> Library:
         sign_videos=sign_videos,
         problems=tuple(found.problems),
     )
+
+
+def _outdated_voices(root: Path, lessons: dict) -> dict[str, str]:
+    """Return the computer-voice files that read words their lesson no longer says."""
+    from .narrate import outdated
+
+    texts = {
+        (slug, code): text
+        for slug, lesson in lessons.items()
+        for code, text in lesson.texts.items()
+    }
+    return outdated(root / "media" / "audio", texts)
 
 
 def check_pack(root: Path | str) -> tuple[Library | None, list[Problem]]:

@@ -222,21 +222,57 @@ class Sources:
     def __init__(self, audio: Path):
         self.path = audio / SOURCES
         try:
-            self.files = dict(json.loads(self.path.read_text(encoding="utf-8"))["files"])
-        except (OSError, ValueError, KeyError, TypeError):
-            self.files = {}  # none yet, or spoilt: every file is made again
-        self._saved = dict(self.files)
+            kept = json.loads(self.path.read_text(encoding="utf-8"))
+            self.files = dict(kept["files"])
+            self.words = dict(kept.get("words", {}))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.files, self.words = {}, {}  # none yet, or spoilt: every file is made again
+        self._saved = (dict(self.files), dict(self.words))
 
     def save(self) -> None:
         """Write the hashes, atomically, if they changed."""
-        if self.files == self._saved:
+        self.words = {key: value for key, value in self.words.items() if key in self.files}
+        if (self.files, self.words) == self._saved:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f"{self.path.name}.part")
-        text = json.dumps({"files": dict(sorted(self.files.items()))}, indent=1)
+        text = json.dumps(
+            {"files": dict(sorted(self.files.items())), "words": dict(sorted(self.words.items()))},
+            indent=1,
+            ensure_ascii=False,
+        )
         temporary.write_text(text + "\n", encoding="utf-8")
         os.replace(temporary, self.path)
-        self._saved = dict(self.files)
+        self._saved = (dict(self.files), dict(self.words))
+
+
+def spoken_hash(words: str) -> str:
+    """Return a hash of the words alone: the pack checks it without the voice engine."""
+    return hashlib.sha256(words.encode("utf-8")).hexdigest()
+
+
+def spoken_files(slug: str, text: LessonText) -> dict[str, str]:
+    """Return the words of each computer-voice file of a lesson, by its name."""
+    files = {f"{slug}.tts.mp3": lesson_speech(text)}
+    for number, message in enumerate(text.key_messages, start=1):
+        files[f"{slug}.key-{number}.tts.mp3"] = _sentence(message)
+    return files
+
+
+def outdated(audio: Path, texts: dict) -> dict[str, str]:
+    """Return the computer-voice files (locale/name) whose words the lesson no longer says.
+
+    ``texts`` maps (slug, locale) to the lesson's text. A file made before its
+    words were kept is not judged.
+    """
+    sources = Sources(audio)
+    stale = {}
+    for (slug, locale), text in texts.items():
+        for name, words in spoken_files(slug, text).items():
+            key = f"{locale}/{name}"
+            if key in sources.words and sources.words[key] != spoken_hash(words):
+                stale[key] = "lesson" if name == f"{slug}.tts.mp3" else "key message"
+    return stale
 
 
 def words_hash(words: str, voice: str) -> str:
@@ -299,6 +335,7 @@ def build_lesson(engine: Engine, folder: Path, sources: Sources, slug: str, text
                 outcome.removed.append((name, "a person's recording replaces it"))
             continue
         digest = words_hash(words, voice)
+        sources.words[key] = spoken_hash(words)
         if sources.files.get(key) == digest and (folder / name).is_file():
             outcome.current += 1
             continue
@@ -396,6 +433,11 @@ def build_command(locales, slugs, path):
         if made
         else "No file made."
     )
+    if made:
+        click.echo(
+            "A running server plays the new files once it is started again "
+            "(on a Pi: sudo systemctl restart eore)."
+        )
     try:
         library = load_pack(path)
     except PackError as error:

@@ -70,17 +70,26 @@ class SignVideo:
 
 
 def find_recordings(
-    root: Path, lessons: dict, locales, report
+    root: Path, lessons: dict, locales, report, *, outdated: dict | None = None
 ) -> tuple[MappingProxyType, MappingProxyType]:
     """Return the narrations and sign videos of the pack at ``root``, by (slug, locale).
 
     ``lessons`` maps each slug to its number of key messages per locale
     ({slug: {locale: count}}); ``report(path, message)`` receives each warning.
+    ``outdated`` names computer-voice files (locale/name) whose words the lesson
+    no longer says: they are left out, so that nobody hears an older message.
     """
+    outdated = outdated or {}
     media = root / "media"
     narrations: dict[tuple[str, str], Narration] = {}
     found: dict[tuple[str, str], dict] = {}
-    for path in sorted((media / "audio").glob("*/*")):
+    for path in sorted((media / "audio").rglob("*")):
+        depth = len(path.relative_to(media / "audio").parts)
+        if path.is_file() and depth != 2 and not path.name.startswith("."):
+            report(path, "not in a language's folder: put it in media/audio/<locale>/")
+            continue
+        if depth != 2:
+            continue
         locale = path.parent.name
         where = _known(path, locale, locales, report)
         if where is None:
@@ -101,6 +110,20 @@ def find_recordings(
         slug, key, synthetic = match["slug"], match["key"], bool(match["tts"])
         if slug not in lessons:
             report(path, f"no lesson '{slug}' in the pack")
+            continue
+        if locale not in lessons[slug]:
+            report(
+                path,
+                f"there is no lesson.{locale}.md for '{slug}': this recording would never "
+                "be played (the lesson is shown in another language)",
+            )
+            continue
+        if f"{locale}/{path.name}" in outdated:
+            report(
+                path,
+                f"the computer voice reads older words than lesson.{locale}.md: run "
+                "'eore audio build' (it is left out until then)",
+            )
             continue
         if key is not None and int(key) > lessons[slug].get(locale, 0):
             count = lessons[slug].get(locale, 0)
