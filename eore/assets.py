@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -62,23 +63,43 @@ def versioned_name(relative: str, content: bytes) -> str:
 
 
 def build_folder(source: Path, target: Path) -> dict[str, str]:
-    """Copy every file of ``source`` into ``target`` under a versioned name."""
+    """Copy every file of ``source`` into ``target`` under a versioned name.
+
+    A file whose size and modification time are those of the last start is not
+    read again: recordings make a pack's media folder tens of megabytes, which a
+    Pi's card would otherwise read and hash at every start.
+    """
     manifest: dict[str, str] = {}
     wanted: set[Path] = set()
+    record = target.with_name(f".{target.name}.built.json")  # beside the folder: never served
+    built = _read_built(record)
+    seen: dict[str, list] = {}
     if source.is_dir():
         for path in sorted(source.rglob("*")):
             if not path.is_file() or path.name.startswith("."):
                 continue
             relative = path.relative_to(source).as_posix()
+            stat = path.stat()
+            known = built.get(relative)
+            siblings = (".gz", ".br") if path.suffix.lower() in COMPRESSIBLE else ()
+            if known and known[:2] == [stat.st_size, stat.st_mtime_ns]:
+                name = known[2]
+                paths = [target / name, *(target / f"{name}{suffix}" for suffix in siblings)]
+                if all(p.is_file() for p in paths):
+                    manifest[relative] = name
+                    wanted.update(paths)
+                    seen[relative] = known
+                    continue
             content = path.read_bytes()
             name = versioned_name(relative, content)
             manifest[relative] = name
+            seen[relative] = [stat.st_size, stat.st_mtime_ns, name]
             destination = target / name
             wanted.add(destination)
             if not destination.exists():
                 _write(destination, content)
-            if path.suffix.lower() in COMPRESSIBLE:
-                for suffix, compress in ((".gz", _gzip), (".br", brotli.compress)):
+            for suffix, compress in ((".gz", _gzip), (".br", brotli.compress)):
+                if suffix in siblings:
                     packed = destination.with_name(destination.name + suffix)
                     wanted.add(packed)
                     if not packed.exists():
@@ -86,7 +107,20 @@ def build_folder(source: Path, target: Path) -> dict[str, str]:
     if target.is_dir():
         for stale in [p for p in target.rglob("*") if p.is_file() and p not in wanted]:
             stale.unlink()
+    if seen != built:
+        try:
+            _write(record, json.dumps(seen).encode("utf-8"))
+        except OSError:
+            pass  # a full card: the files are read again at the next start
     return manifest
+
+
+def _read_built(record: Path) -> dict[str, list]:
+    try:
+        built = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return built if isinstance(built, dict) else {}
 
 
 def _gzip(content: bytes) -> bytes:
