@@ -556,6 +556,12 @@ class RecentReports:
                 self._sent = {a: ts for a, ts in self._sent.items() if now - ts[-1] < REPORT_WINDOW}
             return True
 
+    def forget_last(self, address: str) -> None:
+        """Take back the last report counted for ``address``: it could not be saved."""
+        with self._lock:
+            if self._sent.get(address):
+                self._sent[address].pop()
+
 
 def recent_reports() -> RecentReports:
     return current_app.extensions["eore"].setdefault("recent_reports", RecentReports())
@@ -624,9 +630,15 @@ def _save_once(report_id: str, fields: dict) -> bool:
     db = store.get_db()
     if report_by_id(db, report_id) is not None:
         return True  # sent twice: already saved
-    if not recent_reports().allow(request.remote_addr or ""):
+    address = request.remote_addr or ""
+    if not recent_reports().allow(address):
         return False
-    save_report(db, report_id, fields, g.locale, device=current_app.config["DEVICE_ID"])
+    try:
+        save_report(db, report_id, fields, g.locale, device=current_app.config["DEVICE_ID"])
+    except sqlite3.Error:
+        # Not saved: pressing Send again on a full card must not use up the phone's allowance.
+        recent_reports().forget_last(address)
+        raise
     # Contacts kept long enough go now, even on a box nobody administers.
     _purge_quietly(db)
     return True

@@ -211,3 +211,18 @@ def test_sqlites_own_error_name_decides_over_the_words_of_its_message():
         pytest.fail("SQLite accepted broken JSON")
     finally:
         db.close()
+
+
+def test_failed_saves_do_not_use_up_a_phones_reports(box, monkeypatch):
+    from eore import hazards
+
+    client = box.test_client()
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(hazards, "save_report", full)
+    for _ in range(hazards.REPORTS_PER_PHONE + 5):
+        assert send_report(client)[0].status_code == 503
+    monkeypatch.undo()
+    assert send_report(client)[0].status_code == 303
