@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import struct
 import sys
@@ -1078,15 +1079,20 @@ def export_command(out, since, include_contacts):
     app = _app_or_exit()
     library = app.extensions["eore"]["library"]
     with app.app_context():
+        scratch = None
         try:
-            db = store.get_db()
             try:
+                db = store.get_db()
                 # Contacts kept long enough are deleted first: they never leave the box.
                 hazards.purge_expired_contacts(db)
             except sqlite3.Error:
                 if include_contacts:
                     raise  # expired contacts would leave the box: refuse
-                # A full or read-only card cannot delete; no contact is carried anyway.
+                # A full or read-only card cannot delete, nor open its database for
+                # writing: read a copy on the stick's side. No contact is carried anyway.
+                from .operations import _open_to_copy
+
+                db, scratch = _open_to_copy(Path(app.config["DATABASE"]), out.resolve().parent)
             manifest = export_bundle(
                 db,
                 out,
@@ -1106,6 +1112,10 @@ def export_command(out, since, include_contacts):
                 err=True,
             )
             sys.exit(1)
+        finally:
+            if scratch is not None:
+                db.close()
+                shutil.rmtree(scratch, ignore_errors=True)
     tables = manifest["tables"]
     counted = ", ".join(f"{tables[t]['rows']} {TABLES[t].many}" for t in ORDER)
     click.echo(f"Wrote {out}: {counted}.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
+import tempfile
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -427,6 +428,15 @@ def nearly_full(folder: Path) -> bool:
         return False
 
 
+def cannot_write(folder: Path) -> bool:
+    """Return whether no file can be made in ``folder`` (a read-only or failing card)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return False
+    except OSError:
+        return True
+
+
 def init_app(app) -> None:
     """Create or migrate the database and close connections after each request.
 
@@ -436,12 +446,18 @@ def init_app(app) -> None:
     try:
         init_db(app.config["DATABASE"])
     except StoreError as error:
-        if not nearly_full(Path(app.config["DATABASE"]).parent):
+        folder = Path(app.config["DATABASE"]).parent
+        if nearly_full(folder):
+            why = "the storage is full"
+        elif cannot_write(folder):
+            why = "the storage cannot be written (a failing card turns read-only)"
+        else:
             raise
         app.logger.error(
-            "%s: the storage is full. Lessons are served, but nothing can be saved until "
-            "room is made (run 'eore doctor').",
+            "%s: %s. Lessons are served, but nothing can be saved until it is fixed "
+            "(run 'eore doctor').",
             error,
+            why,
         )
         app.extensions.setdefault("eore", {})["database_pending"] = True
     app.teardown_appcontext(close_db)

@@ -8,6 +8,7 @@ import sqlite3
 import struct
 import uuid
 import zipfile
+from pathlib import Path
 
 import pytest
 from conftest import PACKS, csrf_token, signed_in
@@ -926,3 +927,26 @@ def test_bundle_commands_explain_a_refusal_without_a_traceback(
     assert "Traceback" not in result.output
     if args[0] == "import":
         assert "Nothing was written." in result.output
+
+
+def test_a_card_turned_read_only_still_gives_its_records_to_a_stick(
+    run_eore, data_box, tmp_path, monkeypatch
+):
+    database = Path(data_box.config["DATABASE"])
+    real_connect = store.connect
+
+    def read_only_card(path):
+        if Path(path) == database:
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return real_connect(path)
+
+    monkeypatch.setattr(store, "connect", read_only_card)
+    monkeypatch.setattr(store, "cannot_write", lambda folder: True)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    result = run_eore("bundle", "export", "--out", str(stick / "box.zip"))
+    assert result.exit_code == 0, result.output
+    assert "1 hazard reports" in result.output
+    assert [path.name for path in stick.iterdir()] == ["box.zip"]
+    refused = run_eore("bundle", "export", "--out", str(stick / "c.zip"), "--include-contacts")
+    assert refused.exit_code == 1 and "Not exported" in refused.output
