@@ -19,7 +19,6 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
 from flask import url_for as flask_url_for
@@ -28,6 +27,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import store
 from .i18n import preferred_locale
+from .security import local_page
 
 ROLES = ("facilitator", "admin")
 MIN_PASSWORD = 10
@@ -262,24 +262,11 @@ def protect(blueprint: Blueprint, role: str | None = None) -> None:
         return response
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Return ``target`` if it is a page of this box, never another site."""
-    if not target or not target.startswith("/") or "\\" in target:
-        return None
-    # Browsers drop tabs and newlines from addresses: "/\t/evil" would become "//evil".
-    if any(ord(character) < 32 or ord(character) == 127 for character in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or target.startswith("//"):
-        return None
-    return target
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign a facilitator or an admin in; refuse politely after too many failures."""
     g.locale = preferred_locale()
-    target = _safe_next(request.values.get("next"))
+    target = local_page(request.values.get("next"))
     if request.method == "GET":
         return _login_form(target)
     name = (request.form.get("name") or "").strip()

@@ -8,11 +8,12 @@ how pages look, so plain links do: nothing is stored on the box.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, request, url_for
 
 from .i18n import kept_query
+from .security import local_page
 
 DISPLAY_COOKIE = "eore_display"
 TEXT_SIZES = ("normal", "large", "larger")
@@ -58,23 +59,6 @@ def display_context() -> dict:
     }
 
 
-def is_local_page(target: str) -> bool:
-    """Return whether ``target`` is a page of this box and nothing else.
-
-    Browsers drop tabs and line breaks from an address ("/<tab>/host" opens
-    "//host"), and read a backslash as a slash: none of them may appear.
-    """
-    if any(ord(char) < 0x20 or ord(char) == 0x7F or char == "\\" for char in target):
-        return False
-    parts = urlsplit(target)
-    return (
-        not parts.scheme
-        and not parts.netloc
-        and target.startswith("/")
-        and not target.startswith("//")
-    )
-
-
 @bp.get("/display")
 def choose():
     """Keep the chosen text size and contrast, then go back to the page the visitor was on."""
@@ -83,9 +67,7 @@ def choose():
     contrast = request.args.get("contrast", display["contrast"])
     if text not in TEXT_SIZES or contrast not in CONTRASTS:
         text, contrast = display["text"], display["contrast"]
-    target = request.args.get("next", "/")
-    if not is_local_page(target):
-        target = "/"
+    target = local_page(request.args.get("next")) or "/"
     response = redirect(target, 303)
     response.set_cookie(
         DISPLAY_COOKIE, f"{text} {contrast}", max_age=ONE_YEAR, samesite="Lax", httponly=True

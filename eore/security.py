@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask_wtf.csrf import CSRFProtect
 
 # Nothing is fetched from outside the box and no inline script ever runs.
@@ -18,6 +20,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+
+
+def local_page(target: str | None) -> str | None:
+    """Return ``target`` if it is a page of this box, never another site; else None.
+
+    For addresses to go back to after signing in or choosing a text size.
+    """
+    if not target or not target.startswith("/") or "\\" in target:
+        return None
+    # Browsers drop tabs and newlines from addresses: "/\t/evil" would become "//evil".
+    if any(ord(character) < 32 or ord(character) == 127 for character in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
+
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
