@@ -14,7 +14,7 @@ from .bundle import bundle_cli
 from .content import PackError, check_pack
 from .i18n import i18n_cli
 from .narrate import audio_cli, audio_coverage_lines
-from .settings import SettingError, from_environment, normalize
+from .settings import SettingError, from_environment, kept_device_id, normalize
 from .store import StoreError
 
 
@@ -591,7 +591,7 @@ def backup_command(out, keep):
         sys.exit(1)
     info = {
         **pack_identity(Path(settings["CONTENT"])),
-        "device": settings["DEVICE_ID"] or _device_id(Path(settings["DATA"])),
+        "device": settings["DEVICE_ID"] or kept_device_id(Path(settings["DATA"])) or "unknown",
         "toolkit_version": toolkit_version(),
     }
     try:
@@ -603,11 +603,6 @@ def backup_command(out, keep):
     if keep:
         for old in prune_backups(target.parent, keep, just_written=written):
             click.echo(f"Deleted an older backup: {old.name}")
-
-
-def _device_id(data: Path) -> str:
-    path = data / "device_id"
-    return path.read_text(encoding="utf-8").strip() if path.exists() else "unknown"
 
 
 @cli.command("restore")
@@ -625,7 +620,7 @@ def restore_command(file, yes):
 
     database = _database_path()
     settings = from_environment()
-    this_box = settings["DEVICE_ID"] or _device_id(Path(settings["DATA"]))
+    this_box = settings["DEVICE_ID"] or kept_device_id(Path(settings["DATA"])) or "unknown"
     try:
         held = read_backup(file)
     except OperationError as error:

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import store
+from .settings import kept_device_id
 
 try:
     import fcntl
@@ -248,7 +249,7 @@ def read_backup(path: Path) -> BackupInfo:
     if not path.is_file():
         raise OperationError(f"there is no file {path}")
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        db = store.connect_read_only(path)
         try:
             problems = store.integrity_problems(db)
             if problems:
@@ -283,7 +284,7 @@ def current_counts(database: Path) -> dict[str, int] | None:
     if not database.exists():
         return {label: 0 for _table, label in RECORD_TABLES}
     try:
-        db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        db = store.connect_read_only(database)
         try:
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
             return _counts(db, tables)
@@ -295,7 +296,7 @@ def current_counts(database: Path) -> dict[str, int] | None:
 
 def _readable(database: Path) -> bool:
     try:
-        db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        db = store.connect_read_only(database)
         try:
             return not store.integrity_problems(db)
         finally:
@@ -324,7 +325,7 @@ def restore(path: Path, database: Path, safety_folder: Path) -> Path | None:
             if part.exists():
                 os.replace(part, safety.with_name(safety.name + part.name[len(database.name) :]))
     try:
-        source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        source = store.connect_read_only(path)
         target = store.connect(database)
         try:
             source.backup(target)  # page by page, under the database's write lock
@@ -362,18 +363,11 @@ def doctor(config: dict, *, now: datetime | None = None) -> list[Finding]:
     findings = [_check_pack(Path(config["CONTENT"]), check_pack)]
     findings.append(_check_folder(data))
     findings.append(_check_space(data if data.exists() else data.parent))
-    device = config.get("DEVICE_ID") or _kept_device_id(data)
+    device = config.get("DEVICE_ID") or kept_device_id(data)
     findings.extend(_check_database(database, now, device))
     findings.append(_check_base_url(config.get("BASE_URL") or ""))
     findings.append(_check_backups(data / "backups", now))
     return findings
-
-
-def _kept_device_id(data: Path) -> str:
-    try:
-        return (data / "device_id").read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        return ""
 
 
 def _check_pack(path: Path, check_pack) -> Finding:
@@ -399,14 +393,14 @@ def _check_pack(path: Path, check_pack) -> Finding:
 def _check_folder(data: Path) -> Finding:
     try:
         data.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=data, prefix=".doctor-") as probe:
-            probe.write(b"ok")
-            probe.flush()
-            os.fsync(probe.fileno())
     except OSError as error:
+        problem = error
+    else:
+        problem = store.write_problem(data)
+    if problem is not None:
         return Finding(
             "fail",
-            f"The data folder {data} cannot be written ({error.strerror}).",
+            f"The data folder {data} cannot be written ({problem.strerror}).",
             f"Let the toolkit's user write there (on a Pi: sudo chown -R eore: {data}). "
             "If the SD card has become read-only, it is failing: restore the latest backup "
             "on a new card.",
@@ -440,7 +434,7 @@ def _check_database(database: Path, now: datetime, device: str) -> list[Finding]
         "'eore restore FILE', then start it again."
     )
     try:
-        db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+        db = store.connect_read_only(database, timeout=10)
         try:
             problems = store.integrity_problems(db)
             schema = db.execute("PRAGMA user_version").fetchone()[0]

@@ -133,6 +133,14 @@ def ensure_device_id(data_dir: Path) -> str:
     return _kept(data_dir / "device_id", lambda: str(uuid.uuid4()))
 
 
+def kept_device_id(data_dir: Path) -> str:
+    """Return the box's id kept in ``data_dir`` without making one ("" when there is none)."""
+    try:
+        return (data_dir / "device_id").read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
 def _kept(path: Path, make) -> str:
     """Return the value stored in ``path``; store ``make()`` there on first use."""
     if path.exists():

@@ -8,6 +8,7 @@ committed with ``synchronous=FULL``: after that, a power cut cannot lose it.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -176,6 +177,11 @@ def connect(path: Path | str) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous = FULL")
     db.execute("PRAGMA foreign_keys = ON")
     return db
+
+
+def connect_read_only(path: Path | str, timeout: float = 5) -> sqlite3.Connection:
+    """Open a database only to read it: a backup, or a box's database being checked."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
 
 
 def init_db(path: Path | str) -> None:
@@ -428,13 +434,21 @@ def nearly_full(folder: Path) -> bool:
         return False
 
 
+def write_problem(folder: Path) -> OSError | None:
+    """Return why no file can be written to the card in ``folder``, or None when one can."""
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"ok")
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as error:
+        return error
+    return None
+
+
 def cannot_write(folder: Path) -> bool:
     """Return whether no file can be made in ``folder`` (a read-only or failing card)."""
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            return False
-    except OSError:
-        return True
+    return write_problem(folder) is not None
 
 
 def init_app(app) -> None:

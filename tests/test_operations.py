@@ -338,7 +338,7 @@ def test_doctor_fails_when_the_data_folder_cannot_be_written(box, monkeypatch):
     def read_only(**kwargs):
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(operations.tempfile, "NamedTemporaryFile", read_only)
+    monkeypatch.setattr(store.tempfile, "TemporaryFile", read_only)
     findings = operations.doctor(config_of(box))
     failed = [f for f in findings if f.level == "fail"]
     assert len(failed) == 1 and "cannot be written (Read-only file system)" in failed[0].what
