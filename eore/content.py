@@ -323,7 +323,7 @@ def load_pack(root: Path | str) -> Library:
     )
 
 
-def _outdated_voices(root: Path, lessons: dict) -> dict[str, str]:
+def _outdated_voices(root: Path, lessons: dict) -> set[str]:
     """Return the computer-voice files that read words their lesson no longer says."""
     from .narrate import outdated
 

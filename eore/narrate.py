@@ -43,7 +43,6 @@ RUN_TIMEOUT = 600  # seconds for one file: a long lesson takes a few on a Raspbe
 
 SENTENCE_END = tuple(".!?;:…؟؛。")
 HTML_TAG_RE = re.compile(r"</?[A-Za-z][^>]*>")
-KEY_FILE_RE = re.compile(r"^(?P<slug>[a-z0-9-]+)\.key-(?P<key>[1-9])\.tts\.mp3$")
 
 
 class NarrationError(Exception):
@@ -251,28 +250,30 @@ def spoken_hash(words: str) -> str:
     return hashlib.sha256(words.encode("utf-8")).hexdigest()
 
 
-def spoken_files(slug: str, text: LessonText) -> dict[str, str]:
-    """Return the words of each computer-voice file of a lesson, by its name."""
-    files = {f"{slug}.tts.mp3": lesson_speech(text)}
+def spoken_files(slug: str, text: LessonText) -> list[tuple]:
+    """Return each computer-voice file of a lesson: what it reads ("lesson" or the key
+    message's number), its name, the name a person's recording of it has, and its words."""
+    files = [("lesson", f"{slug}.tts.mp3", f"{slug}.mp3", lesson_speech(text))]
     for number, message in enumerate(text.key_messages, start=1):
-        files[f"{slug}.key-{number}.tts.mp3"] = _sentence(message)
+        files.append(
+            (number, f"{slug}.key-{number}.tts.mp3", f"{slug}.key-{number}.mp3", _sentence(message))
+        )
     return files
 
 
-def outdated(audio: Path, texts: dict) -> dict[str, str]:
+def outdated(audio: Path, texts: dict) -> set[str]:
     """Return the computer-voice files (locale/name) whose words the lesson no longer says.
 
     ``texts`` maps (slug, locale) to the lesson's text. A file made before its
     words were kept is not judged.
     """
     sources = Sources(audio)
-    stale = {}
-    for (slug, locale), text in texts.items():
-        for name, words in spoken_files(slug, text).items():
-            key = f"{locale}/{name}"
-            if key in sources.words and sources.words[key] != spoken_hash(words):
-                stale[key] = "lesson" if name == f"{slug}.tts.mp3" else "key message"
-    return stale
+    return {
+        f"{locale}/{name}"
+        for (slug, locale), text in texts.items()
+        for _what, name, _human, words in spoken_files(slug, text)
+        if sources.words.get(f"{locale}/{name}", spoken_hash(words)) != spoken_hash(words)
+    }
 
 
 def words_hash(words: str, voice: str) -> str:
@@ -320,12 +321,7 @@ def build_lesson(engine: Engine, folder: Path, sources: Sources, slug: str, text
     locale = text.locale
     voice = engine.voice_for(locale)
     outcome = Outcome()
-    wanted = [("lesson", f"{slug}.tts.mp3", f"{slug}.mp3", lesson_speech(text))]
-    wanted += [
-        (n, f"{slug}.key-{n}.tts.mp3", f"{slug}.key-{n}.mp3", _sentence(message))
-        for n, message in enumerate(text.key_messages, start=1)
-    ]
-    for what, name, human, words in wanted:
+    for what, name, human, words in spoken_files(slug, text):
         key = f"{locale}/{name}"
         if (folder / human).exists():
             outcome.kept.append(human)
@@ -347,11 +343,12 @@ def build_lesson(engine: Engine, folder: Path, sources: Sources, slug: str, text
         outcome.size += size
     # Key messages taken out of the lesson since: their old files would only draw warnings.
     for key in [k for k in sources.files if k.startswith(f"{locale}/")]:
-        match = KEY_FILE_RE.match(key.split("/", 1)[1])
-        if match and match["slug"] == slug and int(match["key"]) > len(text.key_messages):
-            (folder / match.group(0)).unlink(missing_ok=True)
+        name = key.split("/", 1)[1]
+        match = recordings.AUDIO_NAME_RE.match(name.removesuffix(".mp3"))
+        if match and match["slug"] == slug and int(match["key"] or 0) > len(text.key_messages):
+            (folder / name).unlink(missing_ok=True)
             del sources.files[key]
-            outcome.removed.append((match.group(0), "the lesson has fewer key messages now"))
+            outcome.removed.append((name, "the lesson has fewer key messages now"))
     return outcome
 
 

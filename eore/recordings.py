@@ -70,7 +70,7 @@ class SignVideo:
 
 
 def find_recordings(
-    root: Path, lessons: dict, locales, report, *, outdated: dict | None = None
+    root: Path, lessons: dict, locales, report, *, outdated: set[str] | None = None
 ) -> tuple[MappingProxyType, MappingProxyType]:
     """Return the narrations and sign videos of the pack at ``root``, by (slug, locale).
 
@@ -79,7 +79,7 @@ def find_recordings(
     ``outdated`` names computer-voice files (locale/name) whose words the lesson
     no longer says: they are left out, so that nobody hears an older message.
     """
-    outdated = outdated or {}
+    outdated = outdated or set()
     media = root / "media"
     narrations: dict[tuple[str, str], Narration] = {}
     found: dict[tuple[str, str], dict] = {}
