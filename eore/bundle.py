@@ -1090,9 +1090,9 @@ def export_command(out, since, include_contacts):
                     raise  # expired contacts would leave the box: refuse
                 # A full or read-only card cannot delete, nor open its database for
                 # writing: read a copy on the stick's side. No contact is carried anyway.
-                from .operations import _open_to_copy
+                from .operations import open_for_copy
 
-                db, scratch = _open_to_copy(Path(app.config["DATABASE"]), out.resolve().parent)
+                db, scratch = open_for_copy(Path(app.config["DATABASE"]), out.resolve().parent)
             manifest = export_bundle(
                 db,
                 out,

@@ -141,7 +141,7 @@ def backup(
     except OSError as error:
         raise OperationError(f"cannot write to {target.parent}: {error.strerror}") from error
     try:
-        source, scratch = _open_to_copy(database, target.parent)
+        source, scratch = open_for_copy(database, target.parent)
         copy = sqlite3.connect(temporary, isolation_level=None)
         try:
             source.backup(copy)  # one consistent snapshot, even while phones are sending
@@ -177,7 +177,7 @@ def _companions(database: Path) -> list[Path]:
     return [database.with_name(database.name + suffix) for suffix in ("-wal", "-shm")]
 
 
-def _open_to_copy(database: Path, beside: Path) -> tuple[sqlite3.Connection, Path | None]:
+def open_for_copy(database: Path, beside: Path) -> tuple[sqlite3.Connection, Path | None]:
     """Open the database to copy it, even from a full or read-only card.
 
     SQLite needs to write its shared-memory file to read a database in WAL mode.
