@@ -77,30 +77,26 @@ def pictures(slug, step):
     """
     library = current_library()
     found = library.lessons.get(slug) or abort(404)
-    text, fell_back = library.text_of(found, g.locale)
-    count = len(text.key_messages)
+    context = lesson_context(found, g.locale)
+    count = len(context["text"].key_messages)
     if step > count + 1:
         abort(404)
-    narration = library.narrations.get((slug, text.locale))
-    index = step - 1
+    index = step - 1  # the key message shown, from 0; none on the first and last screens
+    on_message = 0 <= index < count
+    narration = context["narration"]
+    if narration is None:
+        sound = None
+    else:
+        sound = narration.lesson if step == 0 else (narration.keys[index] if on_message else None)
     return render_template(
         "learning/pictures.html",
-        lesson=found,
-        text=text,
-        fell_back=fell_back,
-        text_locale=library.locales[text.locale],
+        **context,
         step=step,
         count=count,
-        message=text.key_messages[index] if 0 <= index < count else None,
-        picture=found.picture_for_message(index) if 0 <= index < count else found.illustrations[0],
-        sound=(
-            (narration.keys[index] if 0 <= index < len(narration.keys) else None)
-            if step and narration
-            else (narration.lesson if narration else None)
-        ),
+        message=context["text"].key_messages[index] if on_message else None,
+        picture=found.picture_for_message(index) if on_message else found.illustrations[0],
+        sound=sound,
         has_quiz=slug in library.quizzes,
-        contacts=library.contacts,
-        source_locale=library.source_locale,
     )
 
 
